@@ -1,0 +1,258 @@
+/*
+** model/full.c — full attention as FlashAttention-2 style kernels, causal or
+** not, with GQA: forward (O and log-sum-exp), backward (the delta = rowsum(dO*O)
+** pass, a dK/dV kernel over KV tiles and a dQ kernel over query tiles, each
+** recomputing P from the log-sum-exp), and decode (split-KV over the cache with
+** all heads of a group packed into the query tile, then a combine pass).
+** FLOPs are those executed: whole tiles, masked and padded rows included.
+*/
+#include <math.h>
+
+#include "mdl_int.h"
+
+/* {==== Shared shapes ==== */
+typedef struct shape {
+  double b, hq, hk, g, t, s, dk, dv, e;
+} shape;
+
+static shape shape_of(const spec_workload *wl) {
+  const spec_problem *p = &wl->problem;
+  shape s = {p->batch, p->heads_q, p->heads_kv, (double)p->heads_q / p->heads_kv,
+             (double)p->q_len, (double)p->seq_len, p->head_dim_qk, p->head_dim_v,
+             spec_dtype_bytes(p->dtype)};
+  return s;
+}
+
+/* Warps of a CTA that each read a whole K/V tile from shared memory: each
+** warp owns 16 query rows, so a tile of fewer rows splits keys instead. */
+static double smem_readers(const spec_mapping *m) {
+  double rows16 = m->block_m / 16.0;
+  return fmax(1.0, fmin((double)m->warps, rows16));
+}
+/* }==== */
+
+sim_status mdl_emit(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
+                    sim_pipeline *p, sim_diag *d) {
+  sim_kernel_stats *k = sim_pipeline_add(p, w->name);
+  if (!k)
+    return sim_diag_set(d, SIM_ERR_INTERNAL, "", 0, 0, "pipeline has more than %d kernels",
+                        SIM_MAX_KERNELS);
+  if (mdl_occupancy(a, wl, w->map).ctas_per_sm == 0)
+    return sim_diag_set(d, SIM_ERR_RULE, "", 0, 0,
+                        "kernel.%s does not fit one SM of arch '%s' (shared memory, registers or threads)",
+                        spec_kernel_name(w->map), a->name);
+  mdl_finish(a, wl, w, k);
+  return SIM_OK;
+}
+
+/* {==== Forward ==== */
+void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                   const char *name, double tiles, double keys, mdl_work *w) {
+  shape s = shape_of(wl);
+  s.s = keys;
+  const spec_mapping *m = &wl->kernel[map];
+  double nq = ceil(s.t / m->block_m);
+  double heads = s.b * s.hq;
+  double scores = heads * tiles * m->block_m * m->block_n;
+  double kv_tile = m->block_n * (s.dk + s.dv) * s.e;
+  w->name = name;
+  w->map = map;
+  w->ctas = heads * nq;
+  w->tensor_flops = 2.0 * scores * (s.dk + s.dv);
+  w->sfu_ops = scores;
+  w->fp32_flops = scores * MDL_FP32_OPS_PER_SCORE + heads * tiles * m->block_m * s.dv * MDL_FP32_OPS_PER_RESCALE;
+  double q_bytes = heads * s.t * s.dk * s.e;
+  double kv_l2 = heads * tiles * kv_tile;
+  w->l2_read_bytes = q_bytes + kv_l2;
+  /* The query tiles of all heads of a group read the same K/V; co-resident
+  ** CTAs are consecutive query tiles of one head (grid x = query tile). */
+  double kv_unique = s.b * s.hk * s.s * (s.dk + s.dv) * s.e;
+  double sharers = fmin(nq, a->sm.count * mdl_occupancy(a, wl, map).ctas_per_sm);
+  w->hbm_read_bytes = q_bytes + mdl_reuse_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers) * s.b * s.hk;
+  w->hbm_write_bytes = heads * s.t * (s.dv * s.e + 4.0);
+  w->smem_bytes = kv_l2 * (1.0 + smem_readers(m)) + q_bytes * 2.0;
+  w->iters_per_cta = ceil(tiles / nq);
+  w->tile_bytes = kv_tile;
+  w->softmax_overlapped = 0;
+}
+/* }==== */
+
+/* {==== Backward ==== */
+sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                         const char *const names[4], double tiles, double keys, sim_pipeline *p,
+                         sim_diag *d) {
+  shape s = shape_of(wl);
+  s.s = keys;
+  const spec_mapping *m = &wl->kernel[map];
+  double heads = s.b * s.hq;
+  double scores = heads * tiles * m->block_m * m->block_n;
+  double nq = ceil(s.t / m->block_m), nk = ceil(s.s / m->block_n);
+  double kv_unique = s.b * s.hk * s.s * (s.dk + s.dv) * s.e;
+  double q_do_tile = m->block_m * (s.dk + s.dv) * s.e + m->block_m * 8.0;
+  mdl_work w = {0};
+
+  /* delta = rowsum(dO * O): one streaming pass. */
+  w.name = names[0];
+  w.map = map;
+  w.ctas = heads * nq;
+  w.fp32_flops = 2.0 * heads * s.t * s.dv;
+  w.l2_read_bytes = 2.0 * heads * s.t * s.dv * s.e;
+  w.hbm_read_bytes = w.l2_read_bytes;
+  w.hbm_write_bytes = heads * s.t * 4.0;
+  w.smem_bytes = 0;
+  w.iters_per_cta = 1;
+  w.tile_bytes = m->block_m * s.dv * s.e * 2.0;
+  sim_status st = mdl_emit(a, wl, &w, p, d);
+  if (st != SIM_OK)
+    return st;
+
+  /* dK, dV: one CTA per KV tile and query head, looping over the query tiles
+  ** that see it: S = Q K^T, P, dV += P^T dO, dP = dO V^T, dS, dK += dS^T Q. */
+  w = (mdl_work){0};
+  w.name = names[1];
+  w.map = map;
+  w.ctas = heads * nk;
+  w.tensor_flops = 2.0 * scores * (2.0 * s.dk + 2.0 * s.dv);
+  w.sfu_ops = scores;
+  w.fp32_flops = scores * (MDL_FP32_OPS_PER_SCORE + 2.0);
+  double q_l2 = heads * tiles * q_do_tile;
+  w.l2_read_bytes = q_l2 + heads * s.s * (s.dk + s.dv) * s.e;
+  double q_unique = heads * s.t * ((s.dk + s.dv) * s.e + 8.0);
+  w.hbm_read_bytes = kv_unique + mdl_reuse_hbm(a, q_unique / heads, q_l2 / heads,
+                                               fmin(nk, a->sm.count)) * heads;
+  /* GQA: per-query-head dK/dV are written, then summed over the group. */
+  w.hbm_write_bytes = heads * s.s * (s.dk + s.dv) * s.e;
+  w.smem_bytes = q_l2 * (1.0 + smem_readers(m)) + heads * tiles * m->block_m * m->block_n * s.e * 2.0;
+  w.iters_per_cta = ceil(tiles / nk);
+  w.tile_bytes = q_do_tile;
+  st = mdl_emit(a, wl, &w, p, d);
+  if (st != SIM_OK)
+    return st;
+
+  /* dQ: one CTA per query tile: S, P, dP = dO V^T, dS, dQ += dS K. */
+  w = (mdl_work){0};
+  w.name = names[2];
+  w.map = map;
+  w.ctas = heads * nq;
+  w.tensor_flops = 2.0 * scores * (2.0 * s.dk + s.dv);
+  w.sfu_ops = scores;
+  w.fp32_flops = scores * (MDL_FP32_OPS_PER_SCORE + 2.0);
+  double kv_l2 = heads * tiles * m->block_n * (s.dk + s.dv) * s.e;
+  w.l2_read_bytes = q_unique + kv_l2;
+  double sharers = fmin(nq, a->sm.count * mdl_occupancy(a, wl, map).ctas_per_sm);
+  w.hbm_read_bytes = q_unique + mdl_reuse_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers) * s.b * s.hk;
+  w.hbm_write_bytes = heads * s.t * s.dk * s.e;
+  w.smem_bytes = kv_l2 * (1.0 + smem_readers(m)) + q_unique * 2.0;
+  w.iters_per_cta = ceil(tiles / nq);
+  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  st = mdl_emit(a, wl, &w, p, d);
+  if (st != SIM_OK)
+    return st;
+
+  /* The group sum of dK and dV (GQA only). */
+  if (s.g > 1) {
+    w = (mdl_work){0};
+    w.name = names[3];
+    w.map = SPEC_K_COMBINE;
+    w.ctas = ceil(s.b * s.hk * s.s / wl->kernel[SPEC_K_COMBINE].block_m);
+    w.fp32_flops = heads * s.s * (s.dk + s.dv);
+    w.l2_read_bytes = heads * s.s * (s.dk + s.dv) * s.e;
+    w.hbm_read_bytes = w.l2_read_bytes;
+    w.hbm_write_bytes = s.b * s.hk * s.s * (s.dk + s.dv) * s.e;
+    w.iters_per_cta = 1;
+    w.tile_bytes = wl->kernel[SPEC_K_COMBINE].block_m * (s.dk + s.dv) * s.e * s.g;
+    st = mdl_emit(a, wl, &w, p, d);
+  }
+  return st;
+}
+/* }==== */
+
+/* {==== Decode ==== */
+static uint32_t auto_splits(const spec_arch *a, double units, double kv_tiles) {
+  /* Enough splits for two CTAs per SM, no more than there are KV tiles. */
+  double want = ceil(2.0 * a->sm.count / units);
+  return (uint32_t)fmax(1.0, fmin(want, kv_tiles));
+}
+
+sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                            const char *name, double keys, double *splits_out, sim_pipeline *p,
+                            sim_diag *d) {
+  shape s = shape_of(wl);
+  s.s = keys;
+  const spec_mapping *m = &wl->kernel[map];
+  double units = s.b * s.hk; /* one (sequence, KV head): its G heads share K/V */
+  double kv_tiles = ceil(s.s / m->block_n);
+  double splits = m->split_kv ? m->split_kv : auto_splits(a, units, kv_tiles);
+  double rows = s.g * s.t;                 /* queries of a group packed as tile rows */
+  double row_tiles = ceil(rows / m->block_m);
+  double scores = units * row_tiles * m->block_m * kv_tiles * m->block_n;
+  mdl_work w = {0};
+  w.name = name;
+  w.map = map;
+  w.ctas = units * row_tiles * splits;
+  w.tensor_flops = 2.0 * scores * (s.dk + s.dv);
+  w.sfu_ops = scores;
+  w.fp32_flops = scores * MDL_FP32_OPS_PER_SCORE;
+  double kv = units * s.s * (s.dk + s.dv) * s.e;
+  double q = s.b * s.hq * s.t * s.dk * s.e;
+  w.l2_read_bytes = kv * row_tiles + q * splits;
+  w.hbm_read_bytes = kv + q;
+  w.hbm_write_bytes = s.b * s.hq * s.t * splits * (s.dv * 4.0 + 8.0);
+  w.smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));
+  w.iters_per_cta = ceil(kv_tiles / splits);
+  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  *splits_out = splits;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const char *name,
+                              double partials, double gated, sim_pipeline *p, sim_diag *d) {
+  shape s = shape_of(wl);
+  double splits = partials;
+  mdl_work w = {0};
+  w.name = name;
+  w.map = SPEC_K_COMBINE;
+  /* One CTA per query row; its threads load every partial at once. */
+  w.ctas = s.b * s.hq * s.t;
+  w.fp32_flops = s.b * s.hq * s.t * splits * (s.dv * 2.0 + 4.0);
+  w.sfu_ops = s.b * s.hq * s.t * splits;
+  w.l2_read_bytes = s.b * s.hq * s.t * splits * (s.dv * 4.0 + 8.0);
+  w.l2_read_bytes += gated * s.b * s.hq * s.t * s.e;
+  w.hbm_read_bytes = w.l2_read_bytes;
+  w.hbm_write_bytes = s.b * s.hq * s.t * s.dv * s.e;
+  w.iters_per_cta = 1;
+  w.tile_bytes = splits * (s.dv * 4.0 + 8.0);
+  return mdl_emit(a, wl, &w, p, d);
+}
+/* }==== */
+
+sim_status mdl_full_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                             sim_diag *d) {
+  const spec_problem *pr = &wl->problem;
+  const spec_mapping *m = &wl->kernel[SPEC_K_FULL];
+  double tiles = mdl_kv_tiles(pr->q_len, pr->seq_len, m->block_m, m->block_n, pr->causal);
+  sim_status st = SIM_OK;
+  switch (pr->phase) {
+  case SPEC_PHASE_FWD: {
+    mdl_work w = {0};
+    mdl_flash_fwd(a, wl, SPEC_K_FULL, "full.fwd", tiles, (double)pr->seq_len, &w);
+    st = mdl_emit(a, wl, &w, p, d);
+    break;
+  }
+  case SPEC_PHASE_BWD: {
+    static const char *const names[4] = {"full.bwd.pre", "full.bwd.dkdv", "full.bwd.dq",
+                                         "full.bwd.gqa_sum"};
+    st = mdl_flash_bwd(a, wl, SPEC_K_FULL, names, tiles, (double)pr->seq_len, p, d);
+    break;
+  }
+  case SPEC_PHASE_DECODE: {
+    double splits = 1;
+    st = mdl_split_decode(a, wl, SPEC_K_FULL, "full.decode", (double)pr->seq_len, &splits, p, d);
+    if (st == SIM_OK)
+      st = mdl_decode_combine(a, wl, "full.decode.combine", splits, 0, p, d);
+    break;
+  }
+  }
+  sim_pipeline_sum(p);
+  return st;
+}

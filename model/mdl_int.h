@@ -1,0 +1,101 @@
+/*
+** model/mdl_int.h — private to model/: the per-kernel work description the
+** pipeline builders fill (what a kernel must do), and the helpers that turn
+** it into a sim_kernel_stats (how long the arch takes to do it).
+*/
+#ifndef NSASIM_MODEL_MDL_INT_H
+#define NSASIM_MODEL_MDL_INT_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+/* Softmax arithmetic per score element besides the exp: scale-and-subtract
+** (one FMA), running max, running sum, conversion to bf16 for the P @ V MMA. */
+#define MDL_FP32_OPS_PER_SCORE 4.0
+/* Online-softmax rescale of the output accumulator: one multiply per
+** element of O per KV tile. */
+#define MDL_FP32_OPS_PER_RESCALE 1.0
+
+/* What one kernel launch must do. Counts are totals over the grid. */
+typedef struct mdl_work {
+  const char *name;
+  spec_kernel_id map;        /* the mapping (tiles, warps, stages) it runs with */
+  double ctas;
+  double tensor_flops;       /* executed, padding and masked tiles included */
+  double fp32_flops;
+  double sfu_ops;
+  double l2_read_bytes;      /* bytes the SMs request from L2 */
+  double hbm_read_bytes;     /* after L2 reuse */
+  double hbm_write_bytes;
+  double smem_bytes;
+  double iters_per_cta;      /* dependent inner-loop steps of the longest CTA */
+  double tile_bytes;         /* bytes one inner-loop step loads (latency bound) */
+  int softmax_overlapped;    /* 1: exp/FP32 run beside the MMAs (warp-specialised) */
+} mdl_work;
+
+typedef struct mdl_occ {
+  uint32_t ctas_per_sm;
+  double occupancy;
+  const char *limiter;
+} mdl_occ;
+
+/* {==== occupancy.c ==== */
+mdl_occ mdl_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_id k);
+/* }==== */
+
+/* {==== bounds.c ==== */
+/* Turns work into time: per-resource bounds, the winner, waves, launch. */
+void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
+                sim_kernel_stats *out);
+/* }==== */
+
+/* {==== traffic.c ==== */
+/* L2 capacity that data shared by all SMs can use: lines read by SMs of
+** both partitions are duplicated into each (A100/H100 "near/far" L2). */
+double mdl_l2_effective_bytes(const spec_arch *a);
+/* HBM bytes to serve l2_reads of a data set of unique_bytes that groups of
+** sharers co-resident CTAs read at about the same time: once if it fits in
+** L2, else once per group of sharers, less what L2 retains between groups. */
+double mdl_reuse_hbm(const spec_arch *a, double unique_bytes, double l2_reads, double sharers);
+/* Sum over i in [0, n) of floor((a*i + b) / m), in O(log). */
+uint64_t mdl_floor_sum(uint64_t n, uint64_t m, uint64_t a, uint64_t b);
+/* Causal tile counts of a FlashAttention-style kernel: q_len queries (the
+** last of seq_len positions) in tiles of bm, keys in tiles of bn; returns the
+** KV tiles loaded summed over query tiles. */
+double mdl_kv_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, int causal);
+/* Sliding window of w keys ending at each query. */
+double mdl_window_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, uint64_t w);
+/* Distinct selection blocks that sharers consecutive queries of one KV head
+** touch, given the pattern, and the blocks each query attends on average. */
+double mdl_distinct_blocks(const spec_workload *wl, double sharers, double avail_blocks);
+/* }==== */
+
+/* {==== full.c, nsa.c ==== */
+sim_status mdl_full_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                             sim_diag *d);
+sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                            sim_diag *d);
+void mdl_nsa_tokens(const spec_workload *wl, sim_tokens *t);
+/* FlashAttention-2 style building blocks over any key set: tiles is the KV
+** tiles loaded summed over the query tiles of one head; keys the distinct
+** keys per (sequence, KV head). */
+void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                   const char *name, double tiles, double keys, mdl_work *w);
+/* names: delta pass, dK/dV, dQ, GQA sum. */
+sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                         const char *const names[4], double tiles, double keys, sim_pipeline *p,
+                         sim_diag *d);
+/* Split-KV decode over keys per (sequence, KV head); reports the splits. */
+sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                            const char *name, double keys, double *splits_out, sim_pipeline *p,
+                            sim_diag *d);
+/* Merges partials per query head (and applies gated branch weights). */
+sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const char *name,
+                              double partials, double gated, sim_pipeline *p, sim_diag *d);
+/* Adds a kernel built from w to p. */
+sim_status mdl_emit(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
+                    sim_pipeline *p, sim_diag *d);
+/* }==== */
+
+#endif

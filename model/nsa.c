@@ -1,0 +1,398 @@
+/*
+** model/nsa.c — the Native Sparse Attention pipeline (Yuan et al. 2025):
+** compression of K and V (phi: MLP over l tokens with stride d, or mean pool),
+** attention over the compressed keys (with log-sum-exp), importance scores
+** mapped to selection blocks and summed over the GQA group then top-n with
+** forced blocks (Eq. 8-11), attention over the n selected blocks of l' tokens
+** (the paper's group-centric kernel, or a KV-block-outer variant), sliding-
+** window attention, and the gated combine; the backward of each; and decode
+** with incremental compression. Each branch has its own K and V, as in the
+** paper ("independent keys and values for three branches").
+*/
+#include <math.h>
+
+#include "mdl_int.h"
+
+typedef struct nsa_shape {
+  double b, hq, hk, g, t, s, off, dk, dv, e;
+  double l, d, lp, n, w;
+  double nc;    /* compressed tokens of the whole sequence (Eq. 7) */
+} nsa_shape;
+
+static double compressed_count(double tokens, double l, double d) {
+  return tokens >= l ? floor((tokens - l) / d) + 1.0 : 0.0;
+}
+
+static nsa_shape nsa_shape_of(const spec_workload *wl) {
+  const spec_problem *p = &wl->problem;
+  const spec_attention *at = &wl->attention;
+  nsa_shape s = {p->batch, p->heads_q, p->heads_kv, (double)p->heads_q / p->heads_kv,
+                 (double)p->q_len, (double)p->seq_len, (double)(p->seq_len - p->q_len),
+                 p->head_dim_qk, p->head_dim_v, spec_dtype_bytes(p->dtype),
+                 at->compression.block, at->compression.stride, at->selection.block,
+                 at->selection.count, at->window, 0};
+  s.nc = compressed_count(s.s, s.l, s.d);
+  return s;
+}
+
+/* {==== Tile and block counts ==== */
+/* KV tiles of the compressed-attention loop: the query at position p sees
+** the compressed tokens whose block lies wholly before it, (p + 1 - l)/d + 1. */
+static double cmp_tiles(const nsa_shape *s, double bm, double bn) {
+  double nq = ceil(s->t / bm), sum = 0;
+  /* Exact for up to 2^15 query tiles; beyond, a midpoint sample per chunk. */
+  double step = nq > 32768 ? nq / 32768 : 1;
+  for (double j = 0; j < nq; j += step) {
+    double jj = floor(j + step / 2 < nq ? j + step / 2 : j);
+    double last = s->off + fmin(s->t, (jj + 1) * bm); /* tokens visible to the tile's last row */
+    sum += ceil(compressed_count(last, s->l, s->d) / bn) * (step < 1 ? 1 : step);
+  }
+  return sum;
+}
+
+/* Sum over the queries of the blocks each can select: min(n, floor(p/l')+1). */
+static double selected_blocks(const nsa_shape *s) {
+  uint64_t lp = (uint64_t)s->lp, n = (uint64_t)s->n;
+  uint64_t t0 = (uint64_t)s->off, t1 = (uint64_t)(s->off + s->t); /* positions [t0, t1) */
+  uint64_t cap = (n - 1) * lp;                                      /* from here on: n */
+  uint64_t lo = t0, hi = t1 < cap ? t1 : cap;
+  double sum = 0;
+  if (hi > lo)
+    sum += (double)(mdl_floor_sum(hi - lo, lp, 1, lo) + (hi - lo));
+  if (t1 > (lo > cap ? lo : cap))
+    sum += (double)n * (double)(t1 - (lo > cap ? lo : cap));
+  return sum;
+}
+/* }==== */
+
+/* {==== Forward kernels ==== */
+static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, const char *name,
+                                  double blocks_per_group, double scale_bwd, sim_pipeline *p,
+                                  sim_diag *d) {
+  nsa_shape s = nsa_shape_of(wl);
+  const spec_mapping *m = &wl->kernel[SPEC_K_COMPRESS];
+  double groups = s.b * s.hk, blocks = groups * blocks_per_group;
+  int mlp = wl->attention.compression.method == SPEC_CMP_MLP;
+  mdl_work w = {0};
+  w.name = name;
+  w.map = SPEC_K_COMPRESS;
+  /* Decode compresses under one block per group: a GEMV whose weights are
+  ** split across the SMs instead of re-read by every CTA. */
+  int gemv = blocks_per_group < 1.0;
+  w.ctas = gemv ? a->sm.count : fmax(1.0, groups * ceil(blocks_per_group / m->block_m));
+  double weights = mlp ? s.l * (s.dk * s.dk + s.dv * s.dv) * s.e : 0;
+  if (mlp)
+    w.tensor_flops = scale_bwd * 2.0 * blocks * s.l * (s.dk * s.dk + s.dv * s.dv);
+  w.fp32_flops = scale_bwd * blocks * s.l * (s.dk + s.dv) * (mlp ? 1.0 : 1.0);
+  /* Blocks overlap l/d-fold, so tokens are re-read from L2, once from HBM. */
+  double tok = blocks * s.l * (s.dk + s.dv) * s.e;
+  double unique_tok = groups * fmin(s.s, blocks_per_group * s.d + s.l) * (s.dk + s.dv) * s.e;
+  w.l2_read_bytes = scale_bwd * tok + (gemv ? weights : w.ctas * weights);
+  w.hbm_read_bytes = scale_bwd * unique_tok + weights;
+  w.hbm_write_bytes = blocks * (s.dk + s.dv) * s.e * (scale_bwd > 1 ? s.l : 1.0);
+  w.smem_bytes = 2.0 * w.l2_read_bytes;
+  w.iters_per_cta = gemv ? 1.0 : ceil(m->block_m * s.l / m->block_n) * (mlp ? 2.0 : 1.0);
+  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                                sim_diag *d) {
+  nsa_shape s = nsa_shape_of(wl);
+  const spec_mapping *m = &wl->kernel[SPEC_K_SELECT_SCORES];
+  double groups = s.b * s.hk;
+  /* A CTA holds block_m rows: the G heads of block_m/G query tokens. */
+  double tok_per_cta = fmax(1.0, floor(m->block_m / s.g));
+  double row_tiles = ceil(s.t / tok_per_cta);
+  double tiles = cmp_tiles(&s, tok_per_cta, m->block_n);
+  /* Few rows (decode): split the compressed keys across CTAs to fill the
+  ** SMs; a final pass merges the per-split top-n candidates. */
+  double splits = 1;
+  if (groups * row_tiles < a->sm.count)
+    splits = fmax(1.0, fmin(tiles / row_tiles, ceil(2.0 * a->sm.count / (groups * row_tiles))));
+  double scores = groups * tiles * m->block_m * m->block_n;
+  /* Candidate selection blocks per query: floor(p/l') + 1, summed. */
+  double cand = (double)mdl_floor_sum((uint64_t)s.t, (uint64_t)s.lp, 1, (uint64_t)s.off) + s.t;
+  mdl_work w = {0};
+  w.name = "nsa.select_scores";
+  w.map = SPEC_K_SELECT_SCORES;
+  w.ctas = groups * row_tiles * splits;
+  w.tensor_flops = 2.0 * scores * s.dk;
+  w.sfu_ops = scores;
+  /* p = exp(s - lse), group sum (Eq. 10), block mapping (Eq. 9), top-n. */
+  w.fp32_flops = scores * 2.0 + groups * cand * (s.lp / s.d + s.l / s.d + log2(s.n));
+  double q = s.b * s.hq * s.t * (s.dk * s.e + 4.0);
+  double kc_l2 = groups * tiles * m->block_n * s.dk * s.e;
+  w.l2_read_bytes = q + kc_l2;
+  w.hbm_read_bytes = q + groups * s.nc * s.dk * s.e;
+  w.hbm_write_bytes = groups * s.t * s.n * 4.0 * splits;
+  w.smem_bytes = kc_l2 * 2.0 + q * splits;
+  w.iters_per_cta = ceil(tiles / (row_tiles * splits));
+  w.tile_bytes = m->block_n * s.dk * s.e;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+/* HBM bytes of the selected K/V: per wave of co-resident CTAs (consecutive
+** tokens of one KV head), the distinct blocks the pattern makes them read,
+** less what L2 kept of the sequence's blocks from the previous wave. */
+static double selected_kv_hbm(const spec_arch *a, const spec_workload *wl, const nsa_shape *s,
+                              double sharers, double rereads_per_block) {
+  double block_bytes = s->lp * (s->dk + s->dv) * s->e;
+  double eff = mdl_l2_effective_bytes(a);
+  const int samples = 16;
+  double per_group = 0;
+  for (int i = 0; i < samples; i++) {
+    double pos = s->off + (i + 0.5) * s->t / samples;
+    double avail = floor(pos / s->lp) + 1.0;
+    double waves = (s->t / samples) / sharers;
+    double distinct = mdl_distinct_blocks(wl, sharers, avail);
+    double kept = fmin(1.0, eff / (avail * block_bytes));
+    per_group += waves * distinct * block_bytes * (1.0 - kept) * rereads_per_block;
+  }
+  double unique = (floor((s->s - 1) / s->lp) + 1.0) * block_bytes;
+  return s->b * s->hk * fmax(unique, per_group);
+}
+
+static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                               sim_diag *d) {
+  nsa_shape s = nsa_shape_of(wl);
+  const spec_mapping *m = &wl->kernel[SPEC_K_SELECTED];
+  double groups = s.b * s.hk;
+  double sum_blocks = selected_blocks(&s); /* per group */
+  double block_kv = s.lp * (s.dk + s.dv) * s.e;
+  double q = s.b * s.hq * s.t * s.dk * s.e;
+  double o = s.b * s.hq * s.t * (s.dv * s.e + 4.0);
+  mdl_work w = {0};
+  if (m->design == SPEC_DESIGN_KV_OUTER) {
+    /* One CTA per (selection block, KV head) gathers the queries that chose
+    ** it: rows are dense, but Q is re-read per block and partial outputs go
+    ** through memory to a reduction (FSA's loop inversion). */
+    double nblocks = floor((s.s - 1) / s.lp) + 1.0;
+    double rows = groups * sum_blocks * s.g;
+    double rows_pad = rows + groups * nblocks * m->block_m / 2.0;
+    double partial = rows * (s.dv * 4.0 + 8.0);
+    w.name = "nsa.selected";
+    w.map = SPEC_K_SELECTED;
+    w.ctas = groups * nblocks;
+    w.tensor_flops = 2.0 * rows_pad * s.lp * (s.dk + s.dv);
+    w.sfu_ops = rows_pad * s.lp;
+    w.fp32_flops = w.sfu_ops * MDL_FP32_OPS_PER_SCORE;
+    double q_l2 = rows * s.dk * s.e;
+    w.l2_read_bytes = groups * nblocks * block_kv + q_l2 + rows * 8.0;
+    w.hbm_read_bytes = groups * nblocks * block_kv +
+                       mdl_reuse_hbm(a, q / groups, q_l2 / groups, a->sm.count) * groups;
+    w.hbm_write_bytes = partial;
+    w.smem_bytes = (groups * nblocks * block_kv + q_l2) * 2.0;
+    w.iters_per_cta = ceil(rows / (groups * nblocks) / m->block_m) * s.lp / m->block_n;
+    w.tile_bytes = m->block_m * s.dk * s.e;
+    sim_status st = mdl_emit(a, wl, &w, p, d);
+    if (st != SIM_OK)
+      return st;
+    w = (mdl_work){0};
+    w.name = "nsa.selected.reduce";
+    w.map = SPEC_K_COMBINE;
+    w.ctas = fmax(1.0, ceil(s.b * s.hq * s.t / wl->kernel[SPEC_K_COMBINE].block_m));
+    w.fp32_flops = rows * (s.dv * 2.0 + 4.0);
+    w.sfu_ops = rows;
+    w.l2_read_bytes = partial;
+    w.hbm_read_bytes = partial;
+    w.hbm_write_bytes = o;
+    w.iters_per_cta = s.n;
+    w.tile_bytes = s.dv * 4.0 + 8.0;
+    return mdl_emit(a, wl, &w, p, d);
+  }
+  /* Group-centric (the paper's kernel): one CTA per (token, KV head); the
+  ** Q tile holds the group's heads padded to block_m rows. */
+  double row_tiles = ceil(s.g / m->block_m);
+  double rows_exec = groups * row_tiles * m->block_m * sum_blocks * s.lp;
+  w.name = "nsa.selected";
+  w.map = SPEC_K_SELECTED;
+  w.ctas = groups * s.t * row_tiles;
+  w.tensor_flops = 2.0 * rows_exec * (s.dk + s.dv);
+  w.sfu_ops = rows_exec;
+  w.fp32_flops = rows_exec * MDL_FP32_OPS_PER_SCORE;
+  double kv_l2 = groups * row_tiles * sum_blocks * block_kv;
+  w.l2_read_bytes = q + kv_l2 + groups * s.t * s.n * 4.0;
+  double sharers = fmin(s.t, a->sm.count * mdl_occupancy(a, wl, SPEC_K_SELECTED).ctas_per_sm);
+  w.hbm_read_bytes = q + groups * s.t * s.n * 4.0 + selected_kv_hbm(a, wl, &s, sharers, row_tiles);
+  w.hbm_write_bytes = o;
+  w.smem_bytes = kv_l2 * 2.0 + q * 2.0;
+  w.iters_per_cta = s.n * s.lp / m->block_n;
+  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+static sim_status combine_kernel(const spec_arch *a, const spec_workload *wl, int bwd,
+                                 sim_pipeline *p, sim_diag *d) {
+  nsa_shape s = nsa_shape_of(wl);
+  double rows = s.b * s.hq * s.t;
+  mdl_work w = {0};
+  w.name = bwd ? "nsa.combine.bwd" : "nsa.combine";
+  w.map = SPEC_K_COMBINE;
+  w.ctas = fmax(1.0, ceil(rows / wl->kernel[SPEC_K_COMBINE].block_m));
+  /* fwd: o = sum_c g_c o_c. bwd: dO_c = g_c dO, dg_c = <dO, o_c>. */
+  w.fp32_flops = rows * s.dv * (bwd ? 9.0 : 5.0);
+  w.l2_read_bytes = rows * ((bwd ? 4.0 : 3.0) * s.dv * s.e + 3.0 * s.e);
+  w.hbm_read_bytes = w.l2_read_bytes;
+  w.hbm_write_bytes = rows * (bwd ? 3.0 * s.dv * s.e + 3.0 * s.e : s.dv * s.e);
+  w.iters_per_cta = 1;
+  w.tile_bytes = wl->kernel[SPEC_K_COMBINE].block_m * s.dv * s.e * 3.0;
+  return mdl_emit(a, wl, &w, p, d);
+}
+/* }==== */
+
+/* {==== Backward of the selected branch ==== */
+static sim_status selected_bwd(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                               sim_diag *d) {
+  nsa_shape s = nsa_shape_of(wl);
+  const spec_mapping *m = &wl->kernel[SPEC_K_SELECTED];
+  double groups = s.b * s.hk, heads = s.b * s.hq;
+  double sum_blocks = selected_blocks(&s);
+  double block_kv = s.lp * (s.dk + s.dv) * s.e;
+  double row_tiles = ceil(s.g / m->block_m);
+  double rows_exec = groups * row_tiles * m->block_m * sum_blocks * s.lp;
+  double qdo = heads * s.t * ((s.dk + s.dv) * s.e + 8.0);
+  mdl_work w = {0};
+  w.name = "nsa.selected.bwd.pre";
+  w.map = SPEC_K_SELECTED;
+  w.ctas = groups * s.t;
+  w.fp32_flops = 2.0 * heads * s.t * s.dv;
+  w.l2_read_bytes = 2.0 * heads * s.t * s.dv * s.e;
+  w.hbm_read_bytes = w.l2_read_bytes;
+  w.hbm_write_bytes = heads * s.t * 4.0;
+  w.iters_per_cta = 1;
+  w.tile_bytes = s.g * s.dv * s.e * 2.0;
+  sim_status st = mdl_emit(a, wl, &w, p, d);
+  if (st != SIM_OK)
+    return st;
+  /* dQ: group-centric like the forward: S, P, dP = dO V^T, dS, dQ += dS K. */
+  w = (mdl_work){0};
+  w.name = "nsa.selected.bwd.dq";
+  w.map = SPEC_K_SELECTED;
+  w.ctas = groups * s.t * row_tiles;
+  w.tensor_flops = 2.0 * rows_exec * (2.0 * s.dk + s.dv);
+  w.sfu_ops = rows_exec;
+  w.fp32_flops = rows_exec * (MDL_FP32_OPS_PER_SCORE + 2.0);
+  double kv_l2 = groups * row_tiles * sum_blocks * block_kv;
+  w.l2_read_bytes = qdo + kv_l2;
+  double sharers = fmin(s.t, a->sm.count * mdl_occupancy(a, wl, SPEC_K_SELECTED).ctas_per_sm);
+  w.hbm_read_bytes = qdo + selected_kv_hbm(a, wl, &s, sharers, row_tiles);
+  w.hbm_write_bytes = heads * s.t * s.dk * s.e;
+  w.smem_bytes = kv_l2 * 2.0 + qdo * 2.0;
+  w.iters_per_cta = s.n * s.lp / m->block_n;
+  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  st = mdl_emit(a, wl, &w, p, d);
+  if (st != SIM_OK)
+    return st;
+  /* dK, dV: KV-block outer through an inverted index of the selections (as
+  ** public kernels do): each block gathers the query rows that chose it and
+  ** recomputes S, P, dP, dS; dV += P^T dO, dK += dS^T Q. */
+  double nblocks = floor((s.s - 1) / s.lp) + 1.0;
+  double rows = groups * sum_blocks * s.g;
+  double rows_pad = rows + groups * nblocks * 64.0 / 2.0;
+  w = (mdl_work){0};
+  w.name = "nsa.selected.bwd.dkdv";
+  w.map = SPEC_K_SELECTED;
+  w.ctas = groups * nblocks;
+  w.tensor_flops = 2.0 * rows_pad * s.lp * (2.0 * s.dk + 2.0 * s.dv);
+  w.sfu_ops = rows_pad * s.lp;
+  w.fp32_flops = w.sfu_ops * (MDL_FP32_OPS_PER_SCORE + 2.0);
+  double gathered = rows * ((s.dk + s.dv) * s.e + 8.0);
+  w.l2_read_bytes = groups * nblocks * block_kv + gathered + groups * s.t * s.n * 4.0 * 2.0;
+  w.hbm_read_bytes = groups * nblocks * block_kv +
+                     mdl_reuse_hbm(a, qdo / groups, gathered / groups, a->sm.count) * groups +
+                     groups * s.t * s.n * 4.0 * 2.0;
+  w.hbm_write_bytes = groups * nblocks * block_kv;
+  w.smem_bytes = (groups * nblocks * block_kv + gathered) * 2.0;
+  w.iters_per_cta = ceil(rows / (groups * nblocks) / 64.0);
+  w.tile_bytes = 64.0 * (s.dk + s.dv) * s.e;
+  return mdl_emit(a, wl, &w, p, d);
+}
+/* }==== */
+
+void mdl_nsa_tokens(const spec_workload *wl, sim_tokens *t) {
+  nsa_shape s = nsa_shape_of(wl);
+  double avail = floor((s.s - 1) / s.lp) + 1.0;
+  t->compression = s.nc;
+  t->selection = fmin(s.n, avail) * s.lp;
+  t->window = fmin(s.w, s.s);
+  t->total = t->compression + t->selection + t->window;
+  t->full = s.s;
+}
+
+sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                            sim_diag *d) {
+  if (wl->attention.selection.pattern == SPEC_PAT_TRACE)
+    return sim_diag_set(d, SIM_ERR_UNSUPPORTED, "", 0, 0,
+                        "attention.selection.pattern trace is not modelled yet by the analytical engine; use uniform or local");
+  nsa_shape s = nsa_shape_of(wl);
+  const spec_problem *pr = &wl->problem;
+  const spec_mapping *mc = &wl->kernel[SPEC_K_CMP_ATTN], *mw = &wl->kernel[SPEC_K_WINDOW];
+  double ctiles = cmp_tiles(&s, mc->block_m, mc->block_n);
+  double wtiles = mdl_window_tiles(pr->q_len, pr->seq_len, mw->block_m, mw->block_n,
+                                   wl->attention.window);
+  sim_status st = SIM_OK;
+  mdl_work w = {0};
+  switch (pr->phase) {
+  case SPEC_PHASE_FWD:
+    st = compress_kernel(a, wl, "nsa.compress", s.nc, 1.0, p, d);
+    if (st == SIM_OK) {
+      mdl_flash_fwd(a, wl, SPEC_K_CMP_ATTN, "nsa.cmp_attn", ctiles, s.nc, &w);
+      st = mdl_emit(a, wl, &w, p, d);
+    }
+    if (st == SIM_OK)
+      st = scores_kernel(a, wl, p, d);
+    if (st == SIM_OK)
+      st = selected_fwd(a, wl, p, d);
+    if (st == SIM_OK) {
+      w = (mdl_work){0};
+      mdl_flash_fwd(a, wl, SPEC_K_WINDOW, "nsa.window", wtiles, s.s, &w);
+      st = mdl_emit(a, wl, &w, p, d);
+    }
+    if (st == SIM_OK)
+      st = combine_kernel(a, wl, 0, p, d);
+    break;
+  case SPEC_PHASE_BWD: {
+    static const char *const win[4] = {"nsa.window.bwd.pre", "nsa.window.bwd.dkdv",
+                                       "nsa.window.bwd.dq", "nsa.window.bwd.gqa_sum"};
+    static const char *const cmp[4] = {"nsa.cmp_attn.bwd.pre", "nsa.cmp_attn.bwd.dkdv",
+                                       "nsa.cmp_attn.bwd.dq", "nsa.cmp_attn.bwd.gqa_sum"};
+    st = combine_kernel(a, wl, 1, p, d);
+    if (st == SIM_OK)
+      st = selected_bwd(a, wl, p, d);
+    if (st == SIM_OK)
+      st = mdl_flash_bwd(a, wl, SPEC_K_WINDOW, win, wtiles, s.s, p, d);
+    if (st == SIM_OK)
+      st = mdl_flash_bwd(a, wl, SPEC_K_CMP_ATTN, cmp, ctiles, s.nc, p, d);
+    /* phi's backward: dX and dW, two products the size of the forward's. */
+    if (st == SIM_OK)
+      st = compress_kernel(a, wl, "nsa.compress.bwd", s.nc, 2.0, p, d);
+    break;
+  }
+  case SPEC_PHASE_DECODE: {
+    /* A block completes every d steps: the incremental compression does one
+    ** block's work per d steps, shown here per step. */
+    double splits_c = 1, splits_s = 1, splits_w = 1;
+    st = compress_kernel(a, wl, "nsa.compress.step", 1.0 / s.d, 1.0, p, d);
+    if (st == SIM_OK)
+      st = mdl_split_decode(a, wl, SPEC_K_CMP_ATTN, "nsa.cmp_attn.decode", s.nc, &splits_c, p, d);
+    if (st == SIM_OK)
+      st = scores_kernel(a, wl, p, d);
+    if (st == SIM_OK) {
+      sim_tokens tk;
+      mdl_nsa_tokens(wl, &tk);
+      st = mdl_split_decode(a, wl, SPEC_K_SELECTED, "nsa.selected.decode", tk.selection,
+                            &splits_s, p, d);
+    }
+    if (st == SIM_OK)
+      st = mdl_split_decode(a, wl, SPEC_K_WINDOW, "nsa.window.decode", fmin(s.w, s.s), &splits_w,
+                            p, d);
+    if (st == SIM_OK)
+      st = mdl_decode_combine(a, wl, "nsa.combine.decode", splits_c + splits_s + splits_w, 3.0,
+                              p, d);
+    break;
+  }
+  }
+  sim_pipeline_sum(p);
+  return st;
+}

@@ -1,0 +1,201 @@
+/*
+** sim/spec/spec.h — typed, validated hardware and workload descriptions.
+** arch/NAME.yaml becomes spec_arch (hardware only); workloads/NAME.yaml becomes
+** spec_workload (problem, attention variant, kernel mapping). Both engines read
+** these structs and nothing else; libyaml stays behind this header.
+** Every field's type, unit, range, default and meaning lives in one table per
+** section (arch.c, workload.c), which also drives errors and `nsasim params`.
+*/
+#ifndef NSASIM_SPEC_SPEC_H
+#define NSASIM_SPEC_SPEC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+#define SPEC_NAME_MAX 64
+#define SPEC_TEXT_MAX 256
+#define SPEC_PATH_MAX 512
+/* Spec files are a few KB; anything this large is not a spec. */
+#define SPEC_FILE_MAX_BYTES (4u * 1024u * 1024u)
+
+/* {==== Hardware ==== */
+typedef struct spec_arch {
+  uint32_t version;
+  char name[SPEC_NAME_MAX];
+  char description[SPEC_TEXT_MAX];
+  struct {
+    uint32_t count;
+    double clock_hz;
+    uint32_t max_threads, max_warps, max_ctas, max_threads_per_cta;
+    uint32_t registers, max_registers_per_cta, max_registers_per_thread;
+    uint32_t register_alloc_unit;
+    uint64_t smem_bytes, smem_per_cta_bytes, smem_reserved_per_cta_bytes;
+    uint32_t smem_banks, smem_bank_bytes;
+    double smem_bytes_per_clk;
+    uint32_t smem_latency_cycles;
+    uint64_t l1_bytes;
+    uint32_t l1_latency_cycles;
+  } sm;
+  struct {
+    /* per SM per clock; 0 means the dtype is not supported */
+    double tensor_bf16_flops_per_clk, tensor_fp16_flops_per_clk, tensor_fp8_flops_per_clk;
+    double fp32_flops_per_clk;
+    double sfu_ops_per_clk;
+  } compute;
+  struct {
+    uint64_t bytes;
+    uint32_t line_bytes, sector_bytes, slices, partitions, ways;
+    double bytes_per_clk;
+    uint32_t hit_latency_cycles;
+    double far_latency_factor;
+  } l2;
+  struct {
+    uint64_t bytes;
+    double bandwidth; /* B/s, peak */
+    uint32_t channels;
+    double latency_ns;
+  } hbm;
+  struct {
+    int cp_async, tma;
+  } copy;
+  struct {
+    double overhead_s;
+  } launch;
+  struct {
+    double tensor; /* sustained fraction of the tensor peak in a tuned MMA loop */
+    double hbm;    /* achievable fraction of the HBM peak */
+  } efficiency;
+} spec_arch;
+/* }==== */
+
+/* {==== Workload ==== */
+typedef enum spec_dtype { SPEC_DT_BF16, SPEC_DT_FP16, SPEC_DT_FP8 } spec_dtype;
+typedef enum spec_phase { SPEC_PHASE_FWD, SPEC_PHASE_BWD, SPEC_PHASE_DECODE } spec_phase;
+typedef enum spec_attn_kind { SPEC_ATTN_FULL, SPEC_ATTN_NSA } spec_attn_kind;
+typedef enum spec_cmp_method { SPEC_CMP_MLP, SPEC_CMP_MEAN } spec_cmp_method;
+typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } spec_pattern;
+typedef enum spec_design { SPEC_DESIGN_AUTO, SPEC_DESIGN_GROUP, SPEC_DESIGN_KV_OUTER } spec_design;
+
+/* The kernels of the full and NSA pipelines that take a mapping. */
+typedef enum spec_kernel_id {
+  SPEC_K_FULL,          /* FlashAttention-2 style full attention (fwd, bwd, split-KV decode) */
+  SPEC_K_COMPRESS,      /* phi: K and V blocks of l tokens, stride d -> one token each */
+  SPEC_K_CMP_ATTN,      /* attention over compressed keys, with log-sum-exp */
+  SPEC_K_SELECT_SCORES, /* importance scores -> selection blocks, group sum, top-n */
+  SPEC_K_SELECTED,      /* attention over the n selected blocks of l' tokens */
+  SPEC_K_WINDOW,        /* sliding-window attention over the last w tokens */
+  SPEC_K_COMBINE,       /* gated sum of the branches; split-KV merge in decode */
+  SPEC_K_COUNT
+} spec_kernel_id;
+
+typedef struct spec_mapping {
+  uint32_t block_m;         /* query rows per CTA tile */
+  uint32_t block_n;         /* key/value rows per inner-loop tile */
+  uint32_t warps;           /* warps per CTA */
+  uint32_t stages;          /* shared-memory pipeline stages for K/V tiles */
+  uint32_t regs_per_thread; /* registers the compiler gives each thread */
+  uint32_t split_kv;        /* decode: KV splits per (sequence, head); 0 = enough to fill the SMs */
+  spec_design design;       /* selected only: group-centric or KV-block-outer */
+} spec_mapping;
+
+typedef struct spec_problem {
+  uint32_t batch;
+  uint64_t seq_len;   /* keys/values per sequence (the KV cache length in decode) */
+  uint64_t q_len;     /* queries per sequence; seq_len in fwd/bwd, 1 in decode unless set */
+  uint32_t heads_q, heads_kv;
+  uint32_t head_dim_qk, head_dim_v;
+  spec_dtype dtype;
+  int causal;
+  spec_phase phase;
+} spec_problem;
+
+typedef struct spec_attention {
+  spec_attn_kind kind;
+  struct {
+    uint32_t block;  /* l */
+    uint32_t stride; /* d */
+    spec_cmp_method method;
+  } compression;
+  struct {
+    uint32_t block;   /* l' */
+    uint32_t count;   /* n, forced blocks included */
+    uint32_t initial; /* forced leading blocks */
+    uint32_t local;   /* forced blocks ending at the query */
+    spec_pattern pattern;
+    double locality;  /* local pattern: share of free picks drawn near the query */
+    char trace[SPEC_PATH_MAX];
+    uint64_t seed;
+  } selection;
+  uint32_t window; /* w */
+} spec_attention;
+
+typedef struct spec_workload {
+  uint32_t version;
+  char name[SPEC_NAME_MAX];
+  char description[SPEC_TEXT_MAX];
+  spec_problem problem;
+  spec_attention attention;
+  spec_mapping kernel[SPEC_K_COUNT];
+} spec_workload;
+/* }==== */
+
+/* {==== Loading ==== */
+/* One loaded input: the struct plus what is needed to point back into the
+** text (key marks for cross-file errors, the bytes for meta's SHA-256). */
+typedef struct spec_source spec_source;
+
+typedef struct spec_override {
+  const char *text; /* "KEY=VALUE" exactly as given */
+} spec_override;
+
+/* display_name is used in messages and meta (e.g. "arch/h200.yaml"). Either
+** path (read from disk) or text (embedded defaults) is given. Overrides whose
+** key starts with "arch." apply to the arch, others to the workload; each
+** loader ignores the other's. */
+sim_status spec_load_arch(const char *display_name, const char *path, const char *text,
+                          const spec_override *ovr, size_t novr, spec_arch *out,
+                          spec_source **src, sim_diag *diag);
+sim_status spec_load_workload(const char *display_name, const char *path, const char *text,
+                              const spec_override *ovr, size_t novr, spec_workload *out,
+                              spec_source **src, sim_diag *diag);
+/* Rules across the two specs: every kernel of the pipeline must fit a CTA of
+** the arch (shared memory, registers, threads) and use a supported dtype. */
+sim_status spec_check_fit(const spec_arch *arch, const spec_workload *wl,
+                          const spec_source *wl_src, sim_diag *diag);
+/* Checks that each override names a key of the arch or the workload table. */
+sim_status spec_check_overrides(const spec_override *ovr, size_t novr, sim_diag *diag);
+typedef enum spec_kind { SPEC_KIND_UNKNOWN, SPEC_KIND_ARCH, SPEC_KIND_WORKLOAD } spec_kind;
+/* Arch or workload, from the file's top-level keys (for `nsasim check`). */
+sim_status spec_detect_kind(const char *path, spec_kind *kind, sim_diag *diag);
+void spec_source_free(spec_source *src);
+const char *spec_source_name(const spec_source *src);
+const char *spec_source_sha256(const spec_source *src);
+/* }==== */
+
+/* {==== Derived quantities shared by both engines ==== */
+uint32_t spec_dtype_bytes(spec_dtype dt);
+const char *spec_dtype_name(spec_dtype dt);
+const char *spec_phase_name(spec_phase ph);
+const char *spec_kernel_name(spec_kernel_id k);
+const char *spec_design_name(spec_design d);
+/* Whether kernel k runs in the workload's pipeline or in its full-attention
+** baseline (an NSA workload runs every kernel). */
+int spec_kernel_used(const spec_workload *wl, spec_kernel_id k);
+/* Shared memory one CTA of kernel k needs under its mapping (documented by
+** `nsasim params workload`). */
+uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k);
+/* Tensor-core FLOP/clk/SM for the workload's dtype (0: unsupported). */
+double spec_arch_tensor_flops_per_clk(const spec_arch *arch, spec_dtype dt);
+/* }==== */
+
+/* {==== Output ==== */
+struct jsonw;
+void spec_arch_write_json(struct jsonw *w, const char *key, const spec_arch *a);
+void spec_workload_write_json(struct jsonw *w, const char *key, const spec_workload *wl);
+/* Reference of every key; which: "arch", "workload" or NULL for both. */
+sim_status spec_print_params(FILE *out, const char *which, sim_diag *diag);
+/* }==== */
+
+#endif

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One bad input: `nsasim check NAME.yaml` must print exactly NAME.err on
+# stderr, nothing on stdout, and exit 2.
+set -u
+nsasim=$1 dir=$2 name=$3
+cd "$dir" || exit 1
+out=$("$nsasim" check "$name.yaml" 2>/tmp/nsasim-err.$$)
+rc=$?
+err=$(cat /tmp/nsasim-err.$$); rm -f /tmp/nsasim-err.$$
+want=$(cat "$name.err")
+fail=0
+[ "$rc" -eq 2 ] || { echo "exit code $rc, want 2"; fail=1; }
+[ -z "$out" ] || { echo "stdout not empty: $out"; fail=1; }
+[ "$err" == "$want" ] || { printf 'stderr:\n  got:  %s\n  want: %s\n' "$err" "$want"; fail=1; }
+exit $fail

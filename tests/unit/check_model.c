@@ -1,0 +1,311 @@
+/*
+** tests/unit/check_model.c — the analytical model: counting helpers against
+** brute force, occupancy on hand-computed mappings, exact bound arithmetic on
+** a tiny arch, Table 4's token counts, and properties the pipelines must have
+** (the selection pattern and the L2 size change HBM traffic; more HBM
+** bandwidth speeds up a memory-bound decode; FLOPs match closed forms).
+*/
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_int.h"
+
+#define SRC NSASIM_SOURCE_DIR
+
+static void load(const char *arch, const char *wl, const spec_override *o, size_t n,
+                 spec_arch *a, spec_workload *w) {
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch(arch, arch, NULL, o, n, a, NULL, &d), SIM_OK);
+  ck_assert_int_eq(spec_load_workload(wl, wl, NULL, o, n, w, NULL, &d), SIM_OK);
+}
+
+static sim_result res;
+
+static double predict(const char *arch, const char *wl, const spec_override *o, size_t n) {
+  spec_arch a;
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  load(arch, wl, o, n, &a, &w);
+  ck_assert_int_eq(mdl_run(&a, &w, &res, &d), SIM_OK);
+  return res.main.total_time_s;
+}
+
+static const sim_kernel_stats *kernel(const sim_pipeline *p, const char *name) {
+  for (size_t i = 0; i < p->nkernels; i++)
+    if (strcmp(p->kernels[i].name, name) == 0)
+      return &p->kernels[i];
+  ck_abort_msg("no kernel %s", name);
+  return NULL;
+}
+
+/* {==== counts ==== */
+START_TEST(floor_sum_matches_brute_force) {
+  unsigned seed = 7;
+  for (int it = 0; it < 2000; it++) {
+    seed = seed * 1103515245u + 12345u;
+    uint64_t n = seed % 300, m = 1 + (seed >> 8) % 97, a = (seed >> 4) % 500, b = (seed >> 12) % 1000;
+    uint64_t want = 0;
+    for (uint64_t i = 0; i < n; i++)
+      want += (a * i + b) / m;
+    ck_assert_uint_eq(mdl_floor_sum(n, m, a, b), want);
+  }
+}
+END_TEST
+
+static double brute_tiles(uint64_t t, uint64_t s, uint64_t bm, uint64_t bn, int causal, uint64_t w) {
+  double sum = 0;
+  uint64_t off = s - t;
+  for (uint64_t r0 = 0; r0 < t; r0 += bm) {
+    uint64_t r1 = r0 + bm < t ? r0 + bm : t;
+    uint64_t end = causal ? off + r1 : s;                 /* keys [start, end) */
+    uint64_t start = 0;
+    if (w && off + r0 + 1 > w)
+      start = off + r0 + 1 - w;
+    sum += (double)((end + bn - 1) / bn - start / bn);
+  }
+  return sum;
+}
+
+START_TEST(kv_and_window_tiles_match_brute_force) {
+  const uint64_t shapes[][4] = {{1000, 1000, 64, 64}, {1000, 1000, 128, 64}, {777, 5000, 64, 128},
+                                {1, 65536, 16, 64},   {4096, 4096, 48, 80},  {300, 300, 16, 16}};
+  const uint64_t windows[] = {1, 64, 100, 512, 999};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    const uint64_t *sh = shapes[i];
+    ck_assert_double_eq(mdl_kv_tiles(sh[0], sh[1], sh[2], sh[3], 1), brute_tiles(sh[0], sh[1], sh[2], sh[3], 1, 0));
+    ck_assert_double_eq(mdl_kv_tiles(sh[0], sh[1], sh[2], sh[3], 0), brute_tiles(sh[0], sh[1], sh[2], sh[3], 0, 0));
+    for (size_t j = 0; j < sizeof windows / sizeof windows[0]; j++)
+      ck_assert_double_eq(mdl_window_tiles(sh[0], sh[1], sh[2], sh[3], windows[j]),
+                          brute_tiles(sh[0], sh[1], sh[2], sh[3], 1, windows[j]));
+  }
+}
+END_TEST
+
+/* NSA paper Table 4: tokens read per decode step. Eq. 7 gives floor((s-l)/d)+1
+** compressed tokens; the paper's formula floor((s-l)/d) is one fewer. */
+START_TEST(table4_tokens) {
+  const uint64_t ctx[] = {8192, 16384, 32768, 65536};
+  const double paper[] = {2048, 2560, 3584, 5632};
+  for (int i = 0; i < 4; i++) {
+    spec_arch a;
+    spec_workload w;
+    char set[64];
+    snprintf(set, sizeof set, "problem.seq_len=%llu", (unsigned long long)ctx[i]);
+    spec_override o[] = {{set}, {"problem.phase=decode"}};
+    load(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2, &a, &w);
+    sim_tokens t;
+    mdl_nsa_tokens(&w, &t);
+    ck_assert_double_eq(t.compression, floor((ctx[i] - 32) / 16.0) + 1);
+    ck_assert_double_eq(t.selection, 1024);
+    ck_assert_double_eq(t.window, 512);
+    ck_assert_double_eq(t.total - 1, floor((ctx[i] - 32) / 16.0) + 16 * 64 + 512);
+    ck_assert_double_le(fabs(t.total - paper[i]), 2.0); /* the paper rounds */
+    ck_assert_double_eq(t.full, (double)ctx[i]);
+  }
+}
+END_TEST
+/* }==== */
+
+/* {==== occupancy ==== */
+START_TEST(occupancy_limits) {
+  spec_arch a;
+  spec_workload w;
+  load(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", NULL, 0, &a, &w);
+  /* 128x64 tiles, d 192/128, bf16: 131072 B + 1 KiB reserved -> one per 228 KiB. */
+  mdl_occ o = mdl_occupancy(&a, &w, SPEC_K_FULL);
+  ck_assert_uint_eq(o.ctas_per_sm, 1);
+  ck_assert_str_eq(o.limiter, "smem");
+  ck_assert_double_eq_tol(o.occupancy, 4.0 / 64.0, 1e-12);
+  /* 255 registers x 32 threads round to 8192 per warp: 8 warps fill 64 Ki. */
+  spec_override ov[] = {{"kernel.full.block_m=16"}, {"kernel.full.block_n=16"}, {"kernel.full.warps=4"}};
+  load(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", ov, 3, &a, &w);
+  o = mdl_occupancy(&a, &w, SPEC_K_FULL);
+  ck_assert_uint_eq(o.ctas_per_sm, 2);
+  ck_assert_str_eq(o.limiter, "registers");
+  /* combine: 4 warps x 32 regs, no smem -> 16 CTAs by warps (64 / 4). */
+  o = mdl_occupancy(&a, &w, SPEC_K_COMBINE);
+  ck_assert_uint_eq(o.ctas_per_sm, 16);
+  ck_assert_str_eq(o.limiter, "threads");
+}
+END_TEST
+/* }==== */
+
+/* {==== bounds ==== */
+START_TEST(bounds_exact_on_tiny_work) {
+  spec_arch a;
+  spec_workload w;
+  load(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", NULL, 0, &a, &w);
+  a.efficiency.tensor = 1;
+  a.efficiency.hbm = 1;
+  a.launch.overhead_s = 0;
+  mdl_work k = {0};
+  k.name = "t";
+  k.map = SPEC_K_FULL;
+  k.ctas = 264; /* two per SM: the busiest SM runs 2 */
+  k.tensor_flops = 264.0 * 4096 * 1000; /* 1000 clk of tensor work per CTA */
+  k.hbm_read_bytes = 4.8e12 * 1e-6;     /* 1 us at 4.8 TB/s */
+  k.iters_per_cta = 1;
+  sim_kernel_stats st;
+  memset(&st, 0, sizeof st);
+  mdl_finish(&a, &w, &k, &st);
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 2000 / 1.83e9, 1e-15);
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_HBM], 1e-6, 1e-15);
+  ck_assert_double_eq_tol(st.time_s, 2000 / 1.83e9, 1e-15);
+  ck_assert_int_eq(st.bound, SIM_BOUND_TENSOR);
+  ck_assert_double_eq_tol(st.waves, 2.0, 1e-12); /* 1 CTA per SM (smem) */
+  /* One more CTA: the tail wave makes the busiest SM run 3. */
+  k.ctas = 265;
+  k.tensor_flops = 265.0 * 4096 * 1000;
+  mdl_finish(&a, &w, &k, &st);
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 3000 / 1.83e9, 1e-15);
+  /* Softmax serialises with the MMAs unless overlapped. */
+  k.sfu_ops = 265.0 * 16 * 500;
+  mdl_finish(&a, &w, &k, &st);
+  ck_assert_double_eq_tol(st.time_s, 4500 / 1.83e9, 1e-15);
+  k.softmax_overlapped = 1;
+  mdl_finish(&a, &w, &k, &st);
+  ck_assert_double_eq_tol(st.time_s, 3000 / 1.83e9, 1e-15);
+}
+END_TEST
+
+START_TEST(reuse_model) {
+  spec_arch a;
+  spec_workload w;
+  load(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", NULL, 0, &a, &w);
+  double eff = mdl_l2_effective_bytes(&a);
+  ck_assert_double_eq(eff, 52428800.0 / 2);
+  /* Fits: read once. */
+  ck_assert_double_eq(mdl_reuse_hbm(&a, 1e6, 1e9, 10), 1e6);
+  /* Does not fit: once per group of sharers, less what L2 keeps. */
+  double u = 4 * eff;
+  ck_assert_double_eq_tol(mdl_reuse_hbm(&a, u, 100 * u, 10), 10 * u * 0.75, 1);
+  /* Never below the unique bytes. */
+  ck_assert_double_eq(mdl_reuse_hbm(&a, u, 2 * u, 100), u);
+}
+END_TEST
+/* }==== */
+
+/* {==== pipelines ==== */
+START_TEST(full_flops_closed_form) {
+  spec_override o[] = {{"problem.causal=false"}, {"problem.seq_len=8192"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 2);
+  const sim_kernel_stats *k = kernel(&res.main, "full.fwd");
+  /* Non-causal, tiles divide: 2 * T * S * (dk + dv) per head. */
+  ck_assert_double_eq(k->tensor_flops, 2.0 * 8192 * 8192 * (192 + 128) * 64);
+  ck_assert_double_eq(k->sfu_ops, 8192.0 * 8192 * 64);
+  ck_assert_uint_eq(k->ctas, 64 * 8192 / 128);
+  /* Causal: half the tiles plus the diagonal (64 of 128 rows per tile pair). */
+  spec_override c[] = {{"problem.seq_len=8192"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", c, 1);
+  k = kernel(&res.main, "full.fwd");
+  double tiles = 64.0 * (2 + 4 + 2 * 63.0) / 2 * 64; /* sum_j 2(j+1) over 64 q tiles */
+  (void)tiles;
+  ck_assert_double_eq(k->tensor_flops, 2.0 * 128 * 64 * (192 + 128) * 64 * (2.0 * 64 * 65 / 2));
+}
+END_TEST
+
+START_TEST(nsa_selected_flops) {
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", NULL, 0);
+  const sim_kernel_stats *k = kernel(&res.main, "nsa.selected");
+  /* Blocks per query: min(16, floor(p/64)+1), summed over p < 65536. */
+  double blocks = 0;
+  for (int p = 0; p < 65536; p++)
+    blocks += fmin(16, floor(p / 64.0) + 1);
+  ck_assert_double_eq(k->tensor_flops, 2.0 * 4 * 16 * blocks * 64 * (192 + 128));
+  ck_assert_uint_eq(k->ctas, 4u * 65536);
+  ck_assert(res.has_baseline);
+  ck_assert_double_gt(res.speedup_vs_full, 1.0);
+}
+END_TEST
+
+START_TEST(pattern_and_l2_matter) {
+  spec_override uni[] = {{"attention.selection.pattern=uniform"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", uni, 1);
+  double hbm_uniform = (double)kernel(&res.main, "nsa.selected")->hbm_read_bytes;
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", NULL, 0);
+  double hbm_half = (double)kernel(&res.main, "nsa.selected")->hbm_read_bytes;
+  spec_override loc[] = {{"attention.selection.locality=0.95"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", loc, 1);
+  double hbm_local = (double)kernel(&res.main, "nsa.selected")->hbm_read_bytes;
+  /* Half the free picks uniform still touch most blocks per wave; with 95%
+  ** near the query, neighbouring tokens share most of what they read. */
+  ck_assert_double_le(hbm_half, hbm_uniform);
+  ck_assert_double_gt(hbm_uniform, 1.5 * hbm_local); /* Q (1.6 GB) is read either way */
+  predict(SRC "/arch/h200-l2x4.yaml", SRC "/workloads/nsa-paper.yaml", uni, 1);
+  double hbm_big_l2 = (double)kernel(&res.main, "nsa.selected")->hbm_read_bytes;
+  ck_assert_double_lt(hbm_big_l2, hbm_uniform);
+}
+END_TEST
+
+START_TEST(decode_is_memory_bound_and_scales) {
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=64"}};
+  double t1 = predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 2);
+  ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
+  ck_assert_uint_eq(kernel(&res.main, "full.decode")->hbm_read_bytes,
+                    64ull * 4 * 65536 * 320 * 2 + 64ull * 64 * 192 * 2);
+  double t2 = predict(SRC "/arch/h200-hbm2x.yaml", SRC "/workloads/full-paper.yaml", o, 2);
+  ck_assert_double_lt(t2, 0.6 * t1);
+  /* NSA reads ~5.6k of 64k tokens per step: a large speedup at batch 64. */
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
+  ck_assert(res.has_tokens);
+  ck_assert_double_gt(res.speedup_vs_full, 4.0);
+}
+END_TEST
+
+START_TEST(every_arch_phase_and_design_runs) {
+  const char *arches[] = {"a100", "h100", "h200", "b200", "h200-hbm2x", "h200-l2x4", "h200-sfu2x"};
+  const char *phases[] = {"problem.phase=fwd", "problem.phase=bwd", "problem.phase=decode"};
+  const char *designs[] = {"kernel.selected.design=group", "kernel.selected.design=kv_outer"};
+  for (size_t i = 0; i < 7; i++)
+    for (size_t j = 0; j < 3; j++)
+      for (size_t k = 0; k < 2; k++) {
+        char path[256];
+        snprintf(path, sizeof path, SRC "/arch/%s.yaml", arches[i]);
+        spec_override o[] = {{phases[j]}, {designs[k]}, {"problem.seq_len=16384"}};
+        double t = predict(path, SRC "/workloads/nsa-paper.yaml", o, 3);
+        ck_assert(isfinite(t) && t > 0);
+        for (size_t n = 0; n < res.main.nkernels; n++) {
+          const sim_kernel_stats *ks = &res.main.kernels[n];
+          ck_assert_msg(isfinite(ks->time_s) && ks->time_s > 0, "%s %s", arches[i], ks->name);
+          ck_assert_msg(ks->ctas_per_sm >= 1, "%s %s", arches[i], ks->name);
+        }
+      }
+}
+END_TEST
+/* }==== */
+
+int main(void) {
+  Suite *s[4] = {suite_create("counts"), suite_create("occupancy"), suite_create("bounds"),
+                 suite_create("pipelines")};
+  TCase *tc = tcase_create("counts");
+  tcase_add_test(tc, floor_sum_matches_brute_force);
+  tcase_add_test(tc, kv_and_window_tiles_match_brute_force);
+  tcase_add_test(tc, table4_tokens);
+  suite_add_tcase(s[0], tc);
+  tc = tcase_create("occupancy");
+  tcase_add_test(tc, occupancy_limits);
+  suite_add_tcase(s[1], tc);
+  tc = tcase_create("bounds");
+  tcase_add_test(tc, bounds_exact_on_tiny_work);
+  tcase_add_test(tc, reuse_model);
+  suite_add_tcase(s[2], tc);
+  tc = tcase_create("pipelines");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, full_flops_closed_form);
+  tcase_add_test(tc, nsa_selected_flops);
+  tcase_add_test(tc, pattern_and_l2_matter);
+  tcase_add_test(tc, decode_is_memory_bound_and_scales);
+  tcase_add_test(tc, every_arch_phase_and_design_runs);
+  suite_add_tcase(s[3], tc);
+  SRunner *sr = srunner_create(s[0]);
+  for (int i = 1; i < 4; i++)
+    srunner_add_suite(sr, s[i]);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
