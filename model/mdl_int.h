@@ -66,6 +66,10 @@ uint64_t mdl_floor_sum(uint64_t n, uint64_t m, uint64_t a, uint64_t b);
 double mdl_kv_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, int causal);
 /* Sliding window of w keys ending at each query. */
 double mdl_window_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, uint64_t w);
+/* Compressed attention: the query at position p sees the compressed tokens
+** whose block of l (stride d) lies wholly at or before p. */
+double mdl_cmp_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, uint64_t l,
+                     uint64_t d);
 /* Distinct selection blocks that sharers consecutive queries of one KV head
 ** touch, given the pattern, and the blocks each query attends on average. */
 double mdl_distinct_blocks(const spec_workload *wl, double sharers, double avail_blocks);

@@ -36,18 +36,9 @@ static nsa_shape nsa_shape_of(const spec_workload *wl) {
 }
 
 /* {==== Tile and block counts ==== */
-/* KV tiles of the compressed-attention loop: the query at position p sees
-** the compressed tokens whose block lies wholly before it, (p + 1 - l)/d + 1. */
 static double cmp_tiles(const nsa_shape *s, double bm, double bn) {
-  double nq = ceil(s->t / bm), sum = 0;
-  /* Exact for up to 2^15 query tiles; beyond, a midpoint sample per chunk. */
-  double step = nq > 32768 ? nq / 32768 : 1;
-  for (double j = 0; j < nq; j += step) {
-    double jj = floor(j + step / 2 < nq ? j + step / 2 : j);
-    double last = s->off + fmin(s->t, (jj + 1) * bm); /* tokens visible to the tile's last row */
-    sum += ceil(compressed_count(last, s->l, s->d) / bn) * (step < 1 ? 1 : step);
-  }
-  return sum;
+  return mdl_cmp_tiles((uint64_t)s->t, (uint64_t)s->s, (uint64_t)bm, (uint64_t)bn,
+                       (uint64_t)s->l, (uint64_t)s->d);
 }
 
 /* Sum over the queries of the blocks each can select: min(n, floor(p/l')+1). */

@@ -95,3 +95,21 @@ double mdl_distinct_blocks(const spec_workload *wl, double sharers, double avail
   double d_free = d_local + d_uniform - d_local * d_uniform / pool;
   return fmin(avail, d_forced + d_free);
 }
+
+double mdl_cmp_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn, uint64_t l,
+                     uint64_t d) {
+  uint64_t off = seq_len - q_len;
+  uint64_t nq = ceil_div(q_len, bm);
+  /* Tile j < nq-1 ends at position off + (j+1)*bm; its rows see
+  ** count = floor((off + (j+1)*bm - l + d) / d) compressed tokens (none while
+  ** off + (j+1)*bm < l), loaded in ceil(count / bn) tiles, which folds into
+  ** floor((off + (j+1)*bm - l + d + d*(bn-1)) / (d*bn)). */
+  double sum = 0;
+  if (nq > 1) {
+    uint64_t j0 = off + bm >= l ? 0 : ceil_div(l - off - bm, bm);
+    if (j0 < nq - 1)
+      sum += (double)mdl_floor_sum(nq - 1 - j0, d * bn, bm, off + (j0 + 1) * bm - l + d * bn);
+  }
+  uint64_t last = off + q_len >= l ? (off + q_len - l) / d + 1 : 0;
+  return sum + (double)ceil_div(last, bn);
+}

@@ -85,6 +85,24 @@ START_TEST(kv_and_window_tiles_match_brute_force) {
 }
 END_TEST
 
+START_TEST(cmp_tiles_match_brute_force) {
+  const uint64_t shapes[][6] = {{1000, 1000, 64, 64, 32, 16}, {65536, 65536, 128, 64, 32, 16},
+                                {1, 8192, 16, 64, 32, 16},     {777, 5000, 48, 32, 64, 32},
+                                {100, 100, 128, 64, 32, 16},   {20, 20, 4, 4, 32, 8}};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    const uint64_t *sh = shapes[i];
+    uint64_t off = sh[1] - sh[0];
+    double want = 0;
+    for (uint64_t r0 = 0; r0 < sh[0]; r0 += sh[2]) {
+      uint64_t end = off + (r0 + sh[2] < sh[0] ? r0 + sh[2] : sh[0]); /* positions < end */
+      uint64_t count = end >= sh[4] ? (end - sh[4]) / sh[5] + 1 : 0;
+      want += (double)((count + sh[3] - 1) / sh[3]);
+    }
+    ck_assert_double_eq(mdl_cmp_tiles(sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]), want);
+  }
+}
+END_TEST
+
 /* NSA paper Table 4: tokens read per decode step. Eq. 7 gives floor((s-l)/d)+1
 ** compressed tokens; the paper's formula floor((s-l)/d) is one fewer. */
 START_TEST(table4_tokens) {
@@ -130,6 +148,48 @@ START_TEST(occupancy_limits) {
   o = mdl_occupancy(&a, &w, SPEC_K_COMBINE);
   ck_assert_uint_eq(o.ctas_per_sm, 16);
   ck_assert_str_eq(o.limiter, "threads");
+  /* Fewer warp slots than thread slots / 32: warps bind. */
+  a.sm.max_warps = 48;
+  o = mdl_occupancy(&a, &w, SPEC_K_COMBINE);
+  ck_assert_uint_eq(o.ctas_per_sm, 12);
+  ck_assert_str_eq(o.limiter, "warps");
+  /* One small warp per CTA: the 32 CTA slots bind. */
+  spec_override one[] = {{"kernel.combine.warps=1"}, {"kernel.combine.regs_per_thread=16"}};
+  load(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", one, 2, &a, &w);
+  o = mdl_occupancy(&a, &w, SPEC_K_COMBINE);
+  ck_assert_uint_eq(o.ctas_per_sm, 32);
+  ck_assert_str_eq(o.limiter, "ctas");
+}
+END_TEST
+
+/* Hand-computed: B=1, 2 query heads on 1 KV head, T=S=256, d=64, 64x64 tiles,
+** not causal: 4 query tiles x 4 KV tiles per head. */
+START_TEST(full_fwd_bytes_by_hand) {
+  spec_override o[] = {{"problem.seq_len=256"}, {"problem.heads_q=2"}, {"problem.heads_kv=1"},
+                       {"problem.head_dim_qk=64"}, {"problem.head_dim_v=64"},
+                       {"problem.causal=false"}, {"kernel.full.block_m=64"}, {"kernel.full.block_n=64"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 8);
+  const sim_kernel_stats *k = kernel(&res.main, "full.fwd");
+  ck_assert_uint_eq(k->ctas, 8);
+  ck_assert_double_eq(k->tensor_flops, 2.0 * 2 * 256 * 256 * 128);
+  ck_assert_double_eq(k->sfu_ops, 2.0 * 256 * 256);
+  ck_assert_uint_eq(k->l2_read_bytes, 2 * 256 * 64 * 2 + 32 * 64 * 128 * 2);  /* Q + 32 K/V tiles */
+  ck_assert_uint_eq(k->hbm_read_bytes, 2 * 256 * 64 * 2 + 256 * 128 * 2);     /* K/V fit L2: once */
+  ck_assert_uint_eq(k->hbm_write_bytes, 2 * 256 * (64 * 2 + 4));              /* O and LSE */
+}
+END_TEST
+
+/* phi as an MLP: 2 * l * (dk^2 + dv^2) FLOPs per compressed token, for K and V. */
+START_TEST(compress_flops_by_hand) {
+  spec_override o[] = {{"problem.seq_len=1024"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 1);
+  const sim_kernel_stats *k = kernel(&res.main, "nsa.compress");
+  double nc = (1024 - 32) / 16 + 1; /* Eq. 7 */
+  ck_assert_double_eq(k->tensor_flops, 2.0 * 4 * nc * 32 * (192.0 * 192 + 128.0 * 128));
+  ck_assert_uint_eq(k->hbm_write_bytes, (uint64_t)(4 * nc * 320 * 2));
+  spec_override m[] = {{"problem.seq_len=1024"}, {"attention.compression.method=mean"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", m, 2);
+  ck_assert_double_eq(kernel(&res.main, "nsa.compress")->tensor_flops, 0);
 }
 END_TEST
 /* }==== */
@@ -256,6 +316,81 @@ START_TEST(decode_is_memory_bound_and_scales) {
 }
 END_TEST
 
+/* The other NSA kernels on a small case: 1 sequence of 1024 tokens. */
+START_TEST(nsa_kernels_by_hand) {
+  spec_override o[] = {{"problem.seq_len=1024"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 1);
+  const double T = 1024, Hq = 64, Hk = 4, dk = 192, dv = 128;
+  /* combine: reads three branch outputs and three gates, writes O. */
+  const sim_kernel_stats *k = kernel(&res.main, "nsa.combine");
+  ck_assert_uint_eq(k->hbm_read_bytes, (uint64_t)(Hq * T * (3 * dv * 2 + 3 * 2)));
+  ck_assert_uint_eq(k->hbm_write_bytes, (uint64_t)(Hq * T * dv * 2));
+  /* window: 128-row tiles, 64-key tiles, w = 512: tiles per query tile j are
+  ** ceil(end/64) - floor(max(0, start)/64) with end = 128(j+1), start = 128j - 511. */
+  double tiles = 0;
+  for (int j = 0; j < 8; j++) {
+    int start = 128 * j - 511;
+    tiles += ceil(128.0 * (j + 1) / 64) - (start > 0 ? start / 64 : 0);
+  }
+  k = kernel(&res.main, "nsa.window");
+  ck_assert_double_eq(k->tensor_flops, 2.0 * Hq * tiles * 128 * 64 * (dk + dv));
+  /* compressed attention: rows of tile j see floor((128(j+1) - 32)/16) + 1 tokens. */
+  tiles = 0;
+  for (int j = 0; j < 8; j++)
+    tiles += ceil((floor((128.0 * (j + 1) - 32) / 16) + 1) / 64);
+  k = kernel(&res.main, "nsa.cmp_attn");
+  ck_assert_double_eq(k->tensor_flops, 2.0 * Hq * tiles * 128 * 64 * (dk + dv));
+  /* top-n writes n block indices (int32) per token and KV head. */
+  k = kernel(&res.main, "nsa.select_scores");
+  ck_assert_uint_eq(k->hbm_write_bytes, (uint64_t)(Hk * T * 16 * 4));
+  ck_assert_uint_eq(k->ctas, (uint64_t)(Hk * T / 4)); /* 64 rows = 4 tokens x 16 heads */
+}
+END_TEST
+
+/* More HBM bandwidth never slows a kernel; a longer sequence never speeds
+** full attention up. */
+START_TEST(monotonic) {
+  const char *phases[] = {"problem.phase=fwd", "problem.phase=bwd", "problem.phase=decode"};
+  for (size_t j = 0; j < 3; j++) {
+    static sim_result slow;
+    spec_override o[] = {{phases[j]}, {"arch.hbm.bandwidth=2e12"}};
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
+    slow = res;
+    spec_override f[] = {{phases[j]}, {"arch.hbm.bandwidth=8e12"}};
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", f, 2);
+    ck_assert_uint_eq(slow.main.nkernels, res.main.nkernels);
+    for (size_t n = 0; n < res.main.nkernels; n++)
+      ck_assert_double_le(res.main.kernels[n].time_s, slow.main.kernels[n].time_s);
+    double prev = 0;
+    for (uint64_t len = 1024; len <= 131072; len += 3072) {
+      char set[64];
+      snprintf(set, sizeof set, "problem.seq_len=%llu", (unsigned long long)len);
+      spec_override l[] = {{phases[j]}, {set}};
+      double t = predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", l, 2);
+      ck_assert_msg(t >= prev, "%s: %llu tokens take %g s < %g s", phases[j], (unsigned long long)len, t, prev);
+      prev = t;
+    }
+  }
+}
+END_TEST
+
+/* Decode without split-KV: batch x KV heads = 4 CTAs on 132 SMs. Four SMs
+** cannot keep enough bytes in flight (latency) nor stream the cache through
+** their shared memory fast enough: a per-SM bound, far above the HBM one. */
+START_TEST(decode_without_split_is_latency_bound) {
+  spec_override o[] = {{"problem.phase=decode"}, {"kernel.full.split_kv=1"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 2);
+  const sim_kernel_stats *k = kernel(&res.main, "full.decode");
+  ck_assert_uint_eq(k->ctas, 4);
+  ck_assert(k->bound == SIM_BOUND_LATENCY || k->bound == SIM_BOUND_SMEM);
+  ck_assert_double_gt(k->bound_time_s[SIM_BOUND_LATENCY], 5 * k->bound_time_s[SIM_BOUND_HBM]);
+  ck_assert_double_gt(k->time_s, 5 * k->bound_time_s[SIM_BOUND_HBM]);
+  spec_override s2[] = {{"problem.phase=decode"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", s2, 1);
+  ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
+}
+END_TEST
+
 START_TEST(every_arch_phase_and_design_runs) {
   const char *arches[] = {"a100", "h100", "h200", "b200", "h200-hbm2x", "h200-l2x4", "h200-sfu2x"};
   const char *phases[] = {"problem.phase=fwd", "problem.phase=bwd", "problem.phase=decode"};
@@ -284,10 +419,13 @@ int main(void) {
   TCase *tc = tcase_create("counts");
   tcase_add_test(tc, floor_sum_matches_brute_force);
   tcase_add_test(tc, kv_and_window_tiles_match_brute_force);
+  tcase_add_test(tc, cmp_tiles_match_brute_force);
   tcase_add_test(tc, table4_tokens);
   suite_add_tcase(s[0], tc);
   tc = tcase_create("occupancy");
   tcase_add_test(tc, occupancy_limits);
+  tcase_add_test(tc, full_fwd_bytes_by_hand);
+  tcase_add_test(tc, compress_flops_by_hand);
   suite_add_tcase(s[1], tc);
   tc = tcase_create("bounds");
   tcase_add_test(tc, bounds_exact_on_tiny_work);
@@ -297,8 +435,11 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, full_flops_closed_form);
   tcase_add_test(tc, nsa_selected_flops);
+  tcase_add_test(tc, nsa_kernels_by_hand);
   tcase_add_test(tc, pattern_and_l2_matter);
   tcase_add_test(tc, decode_is_memory_bound_and_scales);
+  tcase_add_test(tc, monotonic);
+  tcase_add_test(tc, decode_without_split_is_latency_bound);
   tcase_add_test(tc, every_arch_phase_and_design_runs);
   suite_add_tcase(s[3], tc);
   SRunner *sr = srunner_create(s[0]);
