@@ -80,7 +80,6 @@ sim_status mdl_full_pipeline(const spec_arch *a, const spec_workload *wl, sim_pi
                              sim_diag *d);
 sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
                             sim_diag *d);
-void mdl_nsa_tokens(const spec_workload *wl, sim_tokens *t);
 /* FlashAttention-2 style building blocks over any key set: tiles is the KV
 ** tiles loaded summed over the query tiles of one head; keys the distinct
 ** keys per (sequence, KV head). */

@@ -75,8 +75,11 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   if (mlp)
     w.tensor_flops = scale_bwd * 2.0 * blocks * s.l * (s.dk * s.dk + s.dv * s.dv);
   w.fp32_flops = scale_bwd * blocks * s.l * (s.dk + s.dv) * (mlp ? 1.0 : 1.0);
-  /* Blocks overlap l/d-fold, so tokens are re-read from L2, once from HBM. */
-  double tok = blocks * s.l * (s.dk + s.dv) * s.e;
+  /* A CTA reads the span of its block_m overlapping blocks once:
+  ** (block_m - 1) * d + l tokens; the overlap between CTAs comes from L2. */
+  double per_cta_blocks = fmin((double)m->block_m, blocks_per_group);
+  double tok = (gemv ? blocks * s.l
+                     : w.ctas * ((per_cta_blocks - 1.0) * s.d + s.l)) * (s.dk + s.dv) * s.e;
   double unique_tok = groups * fmin(s.s, blocks_per_group * s.d + s.l) * (s.dk + s.dv) * s.e;
   w.l2_read_bytes = scale_bwd * tok + (gemv ? weights : w.ctas * weights);
   w.hbm_read_bytes = scale_bwd * unique_tok + weights;
@@ -301,16 +304,6 @@ static sim_status selected_bwd(const spec_arch *a, const spec_workload *wl, sim_
 }
 /* }==== */
 
-void mdl_nsa_tokens(const spec_workload *wl, sim_tokens *t) {
-  nsa_shape s = nsa_shape_of(wl);
-  double avail = floor((s.s - 1) / s.lp) + 1.0;
-  t->compression = s.nc;
-  t->selection = fmin(s.n, avail) * s.lp;
-  t->window = fmin(s.w, s.s);
-  t->total = t->compression + t->selection + t->window;
-  t->full = s.s;
-}
-
 sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
                             sim_diag *d) {
   if (wl->attention.selection.pattern == SPEC_PAT_TRACE)
@@ -371,7 +364,7 @@ sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pip
       st = scores_kernel(a, wl, p, d);
     if (st == SIM_OK) {
       sim_tokens tk;
-      mdl_nsa_tokens(wl, &tk);
+      spec_decode_tokens(wl, &tk);
       st = mdl_split_decode(a, wl, SPEC_K_SELECTED, "nsa.selected.decode", tk.selection,
                             &splits_s, p, d);
     }

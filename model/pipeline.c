@@ -24,7 +24,7 @@ sim_status mdl_run(const spec_arch *a, const spec_workload *wl, sim_result *r, s
   r->speedup_vs_full = r->main.total_time_s > 0 ? r->baseline.total_time_s / r->main.total_time_s : 0;
   if (wl->problem.phase == SPEC_PHASE_DECODE) {
     r->has_tokens = 1;
-    mdl_nsa_tokens(wl, &r->tokens_per_step);
+    spec_decode_tokens(wl, &r->tokens_per_step);
   }
   return SIM_OK;
 }

@@ -22,12 +22,16 @@ typedef struct cli_opts {
   spec_override set[CLI_MAX_SET];
   size_t nset;
   int help;
+  int sector;            /* --fidelity sector */
+  const char *timeline;  /* --timeline FILE */
+  const char *out;       /* --out FILE */
   const char **files; /* positional arguments */
   size_t nfiles;
 } cli_opts;
 
 /* Parses argv[first..argc). allowed: a string of the options this verb takes
-** ("awesfh" = --arch --workload --engine --set --format --help). Positional
+** (a --arch, w --workload, e --engine, s --set, f --format, F --fidelity,
+** T --timeline, o --out; --help always). Positional
 ** arguments are collected only if takes_files. */
 sim_status cli_parse(int argc, char **argv, int first, const char *allowed, int takes_files,
                      cli_opts *o, sim_diag *d);
@@ -45,6 +49,7 @@ void cli_free_specs(cli_specs *s);
 int cmd_predict(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_params(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Prints the diagnostic and returns the exit code for it. */
 int cli_fail(const sim_diag *d);

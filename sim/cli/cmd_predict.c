@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "cycle.h"
 #include "jsonw.h"
 #include "model.h"
 #include "result.h"
@@ -25,7 +26,11 @@ static const char help[] =
     "  --arch FILE        hardware spec (default: built-in copy of " CLI_DEFAULT_ARCH ")\n"
     "  --workload FILE    problem + attention + kernel mapping (default: built-in copy of\n"
     "                     " CLI_DEFAULT_WORKLOAD ")\n"
-    "  --engine E         model (analytical, default) or sim (cycle-level; not in this build yet)\n"
+    "  --engine E         model (analytical, default) or sim (cycle-level, trace-driven)\n"
+    "  --fidelity F       sim only: tile (L2 in 2 KiB chunks of tiles, default) or sector\n"
+    "                     (32-byte sectors; for small kernels)\n"
+    "  --timeline FILE    sim only: write one CSV row per CTA: kernel,sm,cta,start_cycle,\n"
+    "                     end_cycle,phase\n"
     "  --set KEY=VALUE    override any spec key by its dotted path; arch keys start with\n"
     "                     'arch.' (--set arch.hbm.bandwidth=9.6e12, --set problem.seq_len=8192,\n"
     "                     --set attention.window=1024); repeatable, checked like the files\n"
@@ -36,7 +41,9 @@ static const char help[] =
     "arch, workload (fully resolved specs)}, engine, arch, workload, total_time_s, kernels\n"
     "[{name, time_s, flops, tensor_flops, fp32_flops, sfu_ops, hbm_read_bytes,\n"
     "hbm_write_bytes, l2_read_bytes, smem_bytes, ctas, ctas_per_sm, occupancy,\n"
-    "occupancy_limiter, waves, bound, bound_time_s}], and for NSA baseline {total_time_s,\n"
+    "occupancy_limiter, waves, bound, bound_time_s; with --engine sim also cycles,\n"
+    "l2_read_hit_rate, smem_wavefronts, smem_bank_conflicts, tensor_util, achieved_occupancy,\n"
+    "stalls {memory, barrier, tensor, other}}], and for NSA baseline {total_time_s,\n"
     "kernels} and speedup_vs_full; for decode tokens_per_step {compression, selection,\n"
     "window, total, full}.\n"
     "\n"
@@ -77,7 +84,7 @@ int cmd_predict(int argc, char **argv) {
   sim_diag d;
   sim_diag_clear(&d);
   cli_opts o;
-  if (cli_parse(argc, argv, 2, "awesf", 0, &o, &d) != SIM_OK)
+  if (cli_parse(argc, argv, 2, "awesfFT", 0, &o, &d) != SIM_OK)
     return cli_fail(&d);
   if (o.help) {
     fputs(help, stdout);
@@ -88,15 +95,32 @@ int cmd_predict(int argc, char **argv) {
     cli_free_specs(&s);
     return cli_fail(&d);
   }
-  if (strcmp(o.engine, "model") != 0) {
-    cli_free_specs(&s);
-    sim_diag_set(&d, SIM_ERR_UNSUPPORTED, "", 0, 0,
-                 "engine '%s' is not available in this build; use --engine model", o.engine);
-    return cli_fail(&d);
-  }
   static sim_result r; /* large: keep it off the stack */
   memset(&r, 0, sizeof r);
-  if (mdl_run(&s.arch, &s.wl, &r, &d) != SIM_OK) {
+  sim_status st;
+  if (strcmp(o.engine, "sim") == 0) {
+    cyc_opts co = {o.sector ? CYC_FIDELITY_SECTOR : CYC_FIDELITY_TILE, NULL, NULL, 0};
+    if (o.timeline) {
+      co.timeline = fopen(o.timeline, "w");
+      if (!co.timeline) {
+        cli_free_specs(&s);
+        sim_diag_set(&d, SIM_ERR_IO, o.timeline, 0, 0, "cannot write the timeline");
+        return cli_fail(&d);
+      }
+      fputs("kernel,sm,cta,start_cycle,end_cycle,phase\n", co.timeline);
+    }
+    st = cyc_run(&s.arch, &s.wl, &co, &r, &d);
+    if (co.timeline && fclose(co.timeline) != 0 && st == SIM_OK)
+      st = sim_diag_set(&d, SIM_ERR_IO, o.timeline, 0, 0, "cannot write the timeline");
+  } else {
+    if (o.sector || o.timeline) {
+      cli_free_specs(&s);
+      sim_diag_set(&d, SIM_ERR_USAGE, "", 0, 0, "--fidelity and --timeline apply to --engine sim");
+      return cli_fail(&d);
+    }
+    st = mdl_run(&s.arch, &s.wl, &r, &d);
+  }
+  if (st != SIM_OK) {
     cli_free_specs(&s);
     return cli_fail(&d);
   }

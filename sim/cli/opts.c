@@ -69,6 +69,19 @@ sim_status cli_parse(int argc, char **argv, int first, const char *allowed, int 
       else
         return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0,
                             "--format must be table, json or csv, got '%s'", v);
+    } else if (strchr(allowed, 'F') && is_opt(a, "--fidelity")) {
+      if (!(v = value_of(argc, argv, &i, "--fidelity", d)))
+        return SIM_ERR_USAGE;
+      if (strcmp(v, "tile") != 0 && strcmp(v, "sector") != 0)
+        return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0,
+                            "--fidelity must be tile or sector, got '%s'", v);
+      o->sector = strcmp(v, "sector") == 0;
+    } else if (strchr(allowed, 'T') && is_opt(a, "--timeline")) {
+      if (!(o->timeline = value_of(argc, argv, &i, "--timeline", d)))
+        return SIM_ERR_USAGE;
+    } else if (strchr(allowed, 'o') && is_opt(a, "--out")) {
+      if (!(o->out = value_of(argc, argv, &i, "--out", d)))
+        return SIM_ERR_USAGE;
     } else if (strchr(allowed, 's') && is_opt(a, "--set")) {
       if (!(v = value_of(argc, argv, &i, "--set", d)))
         return SIM_ERR_USAGE;

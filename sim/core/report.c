@@ -31,6 +31,20 @@ static void kernel_json(jsonw *w, const sim_kernel_stats *k) {
   for (int b = 0; b < SIM_BOUND_COUNT; b++)
     jsonw_num(w, sim_bound_name((sim_bound)b), k->bound_time_s[b]);
   jsonw_obj_end(w);
+  if (k->has_cycle) {
+    jsonw_u64(w, "cycles", k->cycles);
+    jsonw_num(w, "l2_read_hit_rate", k->l2_read_hit_rate);
+    jsonw_num(w, "smem_wavefronts", k->smem_wavefronts);
+    jsonw_num(w, "smem_bank_conflicts", k->smem_bank_conflicts);
+    jsonw_num(w, "tensor_util", k->tensor_util);
+    jsonw_num(w, "achieved_occupancy", k->achieved_occupancy);
+    jsonw_obj_begin(w, "stalls");
+    jsonw_num(w, "memory", k->stall_memory);
+    jsonw_num(w, "barrier", k->stall_barrier);
+    jsonw_num(w, "tensor", k->stall_tensor);
+    jsonw_num(w, "other", k->stall_other);
+    jsonw_obj_end(w);
+  }
   jsonw_obj_end(w);
 }
 

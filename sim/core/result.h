@@ -40,6 +40,15 @@ typedef struct sim_kernel_stats {
   double waves;                /* ctas / (ctas_per_sm x SMs) */
   sim_bound bound;
   double bound_time_s[SIM_BOUND_COUNT]; /* the time each resource alone would take */
+  /* Filled by the cycle-level engine only (has_cycle = 1). */
+  int has_cycle;
+  uint64_t cycles;
+  double l2_read_hit_rate;        /* L2 read requests that hit, by bytes */
+  double smem_wavefronts;         /* 128-byte shared-memory wavefronts */
+  double smem_bank_conflicts;     /* extra wavefronts from bank conflicts */
+  double tensor_util;             /* tensor-pipe busy cycles / (SMs x kernel cycles) */
+  double achieved_occupancy;      /* mean resident warps / max warps, over SMs and time */
+  double stall_memory, stall_barrier, stall_tensor, stall_other; /* shares of resident CTA time */
 } sim_kernel_stats;
 
 typedef struct sim_pipeline {

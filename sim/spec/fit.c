@@ -59,6 +59,34 @@ sim_status spec_check_fit(const spec_arch *arch, const spec_workload *wl,
   return SIM_OK;
 }
 
+uint32_t spec_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_id k,
+                        const char **limiter) {
+  const spec_mapping *m = &wl->kernel[k];
+  uint64_t cps = a->sm.max_ctas;
+  const char *lim = "ctas";
+  uint64_t threads = (uint64_t)m->warps * 32u;
+  uint64_t unit = a->sm.register_alloc_unit;
+  uint64_t per_warp = ((uint64_t)m->regs_per_thread * 32u + unit - 1) / unit * unit;
+  uint64_t smem = spec_mapping_smem_bytes(wl, k);
+  struct {
+    uint64_t cap;
+    const char *name;
+  } limits[] = {
+      {a->sm.max_threads / threads, "threads"},
+      {a->sm.max_warps / m->warps, "warps"},
+      {a->sm.registers / (per_warp * m->warps), "registers"},
+      {smem ? a->sm.smem_bytes / (smem + a->sm.smem_reserved_per_cta_bytes) : UINT64_MAX, "smem"},
+  };
+  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+    if (limits[i].cap < cps) {
+      cps = limits[i].cap;
+      lim = limits[i].name;
+    }
+  if (limiter)
+    *limiter = lim;
+  return (uint32_t)cps;
+}
+
 sim_status spec_check_overrides(const spec_override *ovr, size_t novr, sim_diag *d) {
   for (size_t i = 0; i < novr; i++) {
     const char *t = ovr[i].text;

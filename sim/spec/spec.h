@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "result.h"
 #include "sim.h"
 
 #define SPEC_NAME_MAX 64
@@ -186,6 +187,15 @@ int spec_kernel_used(const spec_workload *wl, spec_kernel_id k);
 /* Shared memory one CTA of kernel k needs under its mapping (documented by
 ** `nsasim params workload`). */
 uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k);
+/* Resident CTAs per SM for kernel k's mapping and the limit that binds
+** ("threads", "warps", "ctas", "registers" or "smem"): the CUDA occupancy
+** calculator's rules. */
+uint32_t spec_occupancy(const spec_arch *arch, const spec_workload *wl, spec_kernel_id k,
+                        const char **limiter);
+/* Tokens one decode step reads per KV head: NSA's branches (compressed
+** tokens by Eq. 7, n selected blocks of l', the window) and full attention's
+** seq_len (the paper's Table 4). */
+void spec_decode_tokens(const spec_workload *wl, sim_tokens *t);
 /* Tensor-core FLOP/clk/SM for the workload's dtype (0: unsupported). */
 double spec_arch_tensor_flops_per_clk(const spec_arch *arch, spec_dtype dt);
 /* }==== */

@@ -165,6 +165,18 @@ uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k) {
   return 0; /* element-wise: registers only */
 }
 
+void spec_decode_tokens(const spec_workload *wl, sim_tokens *t) {
+  const spec_attention *at = &wl->attention;
+  uint64_t s = wl->problem.seq_len;
+  uint64_t l = at->compression.block, d = at->compression.stride, lp = at->selection.block;
+  uint64_t avail = (s - 1) / lp + 1;
+  t->compression = s >= l ? (double)((s - l) / d + 1) : 0.0;
+  t->selection = (double)((avail < at->selection.count ? avail : at->selection.count) * lp);
+  t->window = (double)(at->window < s ? at->window : s);
+  t->total = t->compression + t->selection + t->window;
+  t->full = (double)s;
+}
+
 /* {==== Rules ==== */
 static sim_status workload_rules(spec_workload *w, const spec_source *s, sim_diag *d) {
   spec_problem *p = &w->problem;

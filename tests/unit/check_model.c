@@ -116,7 +116,7 @@ START_TEST(table4_tokens) {
     spec_override o[] = {{set}, {"problem.phase=decode"}};
     load(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2, &a, &w);
     sim_tokens t;
-    mdl_nsa_tokens(&w, &t);
+    spec_decode_tokens(&w, &t);
     ck_assert_double_eq(t.compression, floor((ctx[i] - 32) / 16.0) + 1);
     ck_assert_double_eq(t.selection, 1024);
     ck_assert_double_eq(t.window, 512);

@@ -1,0 +1,142 @@
+/*
+** sim/cycle/cyc_int.h — private to the cycle engine: the tile-level schedule
+** a kernel generator produces for each CTA (cyc_step), the kernel record,
+** and the memory system's interface.
+*/
+#ifndef NSASIM_CYCLE_CYC_INT_H
+#define NSASIM_CYCLE_CYC_INT_H
+
+#include <stdint.h>
+
+#include "cycle.h"
+#include "trace.h"
+
+#define CYC_MAX_RANGES 6
+
+/* rows of row_bytes each, starting at addr, stride apart. */
+typedef struct cyc_range {
+  uint64_t addr;
+  uint32_t row_bytes, rows;
+  uint64_t stride;
+} cyc_range;
+
+/* One inner-loop iteration of a CTA: its asynchronous loads (staged in
+** shared memory `stages` iterations ahead), the compute that uses them, and
+** the stores after it. */
+typedef struct cyc_step {
+  cyc_range load[CYC_MAX_RANGES];
+  uint32_t nload;
+  cyc_range store[2];
+  uint32_t nstore;
+  double tensor_flops, sfu_ops, fp32_flops, smem_bytes;
+} cyc_step;
+
+typedef enum cyc_kind {
+  CYC_K_FLASH_Q,   /* CTA = query tile; loop over the KV tiles it sees */
+  CYC_K_FLASH_KV,  /* CTA = KV tile; loop over the query tiles that see it (dK/dV) */
+  CYC_K_SELECTED,  /* CTA = (token, KV head); loop over its selected blocks */
+  CYC_K_KV_OUTER,  /* CTA = (block, KV head); loop over the query rows that chose it */
+  CYC_K_STREAM,    /* CTA = rows of an element-wise pass */
+  CYC_K_COMPRESS   /* CTA = compressed tokens of one KV head; phi's weights streamed */
+} cyc_kind;
+
+typedef enum cyc_keys {
+  CYC_KEYS_CAUSAL, /* keys [0, position] */
+  CYC_KEYS_ALL,    /* every key */
+  CYC_KEYS_WINDOW, /* keys (position - w, position] */
+  CYC_KEYS_CMP,    /* compressed tokens whose block ends at or before the position */
+  CYC_KEYS_SPLIT   /* decode: split s of the keys */
+} cyc_keys;
+
+struct cyc_sel;
+
+typedef struct cyc_kernel {
+  char name[48];
+  spec_kernel_id map;
+  cyc_kind kind;
+  cyc_keys keys;
+  int overlapped;        /* softmax beside the MMAs */
+  uint64_t ctas;
+  /* Geometry. */
+  uint64_t rows;         /* query rows per (b, head) for FLASH kinds, tokens for others */
+  uint64_t nkeys;        /* keys per (b, kv head) */
+  uint64_t heads;        /* heads the grid runs over (query heads, or KV heads) */
+  uint64_t bm, bn, splits;
+  uint64_t row_q_bytes, row_k_bytes, row_v_bytes, row_o_bytes; /* per row of each tensor */
+  uint64_t q_base, k_base, v_base, o_base, aux_base, aux_bytes;
+  uint64_t weights_bytes;
+  /* Compute per (query row, key) pair, and per row. */
+  double tensor_per_pair, sfu_per_pair, fp32_per_pair, fp32_per_row;
+  double smem_readers;
+  uint32_t loads_k_only; /* scoring loads no V */
+  uint32_t sel_keys;     /* keys are the unit's selected blocks (decode) */
+  uint64_t key_stride;   /* keys per unit in memory (nkeys unless a suffix is read) */
+  uint64_t key_off;      /* first key read (decode window: seq_len - w) */
+  uint32_t weights_split;/* COMPRESS: each CTA streams its own slice of phi's weights */
+  uint64_t group;        /* query heads per KV head */
+  uint64_t q_rows_per_token; /* rows of Q (heads) a CTA row stands for */
+  /* STREAM: inputs and output per row */
+  uint32_t nin;
+  uint64_t in_base[4], in_row[4];
+  uint64_t total_rows;
+  double scale;          /* decode compression: expected share of a block per step */
+  const spec_workload *wl;
+  const struct cyc_sel *sel;
+} cyc_kernel;
+
+/* Selections, from the pattern or a trace, with the inverted index the
+** KV-block-outer design needs. */
+typedef struct cyc_sel {
+  const spec_workload *wl;
+  const cyc_trace *trace;
+  /* inverted: for (b, h, block) the query tokens that chose it */
+  uint64_t nblocks;
+  uint64_t *start;  /* (b*H + h)*nblocks + blk -> offset into tok; size +1 */
+  uint32_t *tok;
+} cyc_sel;
+
+uint32_t cyc_sel_get(const cyc_sel *s, uint32_t b, uint32_t h, uint64_t t, int32_t *out);
+
+/* {==== sched.c ==== */
+/* Steps of CTA cta; fills blk (selection.count entries) with the CTA's
+** selected blocks where the kernel needs them, for cyc_step_of. */
+uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk);
+void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
+                 cyc_step *out);
+/* }==== */
+
+/* {==== mem.c ==== */
+typedef struct cyc_mem cyc_mem;
+cyc_mem *cyc_mem_new(const spec_arch *a, cyc_fidelity fid);
+void cyc_mem_free(cyc_mem *m);
+/* Loads the ranges for SM sm issued at cycle now; returns the cycle the last
+** byte is in shared memory. */
+uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
+void cyc_mem_store(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
+/* Writes back every dirty chunk and empties L2 (kernels start cold). */
+void cyc_mem_flush(cyc_mem *m);
+typedef struct cyc_mem_stats {
+  uint64_t l2_read_bytes, l2_hit_bytes, hbm_read_bytes, hbm_write_bytes, stored_bytes;
+  uint64_t coalesced_bytes; /* rewritten in L2 before reaching HBM */
+  uint64_t hbm_busy_cycles_max, l2_busy_cycles_max;
+} cyc_mem_stats;
+void cyc_mem_stats_get(const cyc_mem *m, cyc_mem_stats *s);
+void cyc_mem_stats_reset(cyc_mem *m);
+/* }==== */
+
+/* {==== engine.c ==== */
+sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opts *o, cyc_mem *mem,
+                          sim_kernel_stats *out, sim_diag *d);
+/* }==== */
+
+/* {==== pipeline.c ==== */
+sim_status cyc_full_pipeline(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                             cyc_mem *mem, sim_pipeline *p, sim_diag *d);
+sim_status cyc_nsa_pipeline(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                            cyc_mem *mem, const cyc_sel *sel, sim_pipeline *p, sim_diag *d);
+/* The selected-attention forward alone (bench-cycle, tests). */
+sim_status cyc_selected_kernel(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                               cyc_mem *mem, const cyc_sel *sel, sim_pipeline *p, sim_diag *d);
+/* }==== */
+
+#endif

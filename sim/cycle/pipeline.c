@@ -1,0 +1,571 @@
+/*
+** sim/cycle/pipeline.c — the kernels of each pipeline as cycle-engine
+** kernels: the same kernels, names, mappings and FLOP counts as the
+** analytical model (model/full.c, model/nsa.c), with tensors laid out in one
+** address space so that L2 reuse emerges from the addresses. Each NSA branch
+** has its own K and V, as in the paper.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cyc_int.h"
+
+/* Tensor base addresses, 16 TiB apart. */
+enum { T_Q = 1, T_K, T_V, T_O, T_LSE, T_DO, T_DQ, T_DKV, T_DKV_EXP, T_DELTA, T_PART,
+       T_KC_SRC, T_VC_SRC, T_KC, T_VC, T_WEIGHTS, T_IDX, T_KS, T_VS, T_KW, T_VW,
+       T_OC, T_OS, T_OW, T_GATES, T_PART_C, T_PART_S, T_PART_W };
+#define BASE(t) ((uint64_t)(t) << 44)
+
+typedef struct shape {
+  uint64_t b, hq, hk, g, t, s, dk, dv, e;
+} shape;
+
+static shape shape_of(const spec_workload *wl) {
+  const spec_problem *p = &wl->problem;
+  shape s = {p->batch, p->heads_q, p->heads_kv, p->heads_q / p->heads_kv, p->q_len,
+             p->seq_len, p->head_dim_qk, p->head_dim_v, spec_dtype_bytes(p->dtype)};
+  return s;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+typedef struct ctx {
+  const spec_arch *a;
+  const spec_workload *wl;
+  const cyc_opts *o;
+  cyc_mem *mem;
+  const cyc_sel *sel;
+  sim_pipeline *p;
+  sim_diag *d;
+} ctx;
+
+static void base_kernel(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id map, cyc_kind kind) {
+  memset(k, 0, sizeof *k);
+  snprintf(k->name, sizeof k->name, "%s", name);
+  k->map = map;
+  k->kind = kind;
+  k->wl = c->wl;
+  k->sel = c->sel;
+  const spec_mapping *m = &c->wl->kernel[map];
+  k->bm = m->block_m;
+  k->bn = m->block_n;
+  k->group = 1;
+  k->q_rows_per_token = 1;
+  k->splits = 1;
+  k->smem_readers = fmax(1.0, fmin((double)m->warps, m->block_m / 16.0));
+}
+
+static sim_status emit(ctx *c, const cyc_kernel *k, double scale) {
+  sim_kernel_stats *s = sim_pipeline_add(c->p, k->name);
+  if (!s)
+    return sim_diag_set(c->d, SIM_ERR_INTERNAL, "", 0, 0, "pipeline has more than %d kernels",
+                        SIM_MAX_KERNELS);
+  cyc_kernel kk = *k;
+  if (kk.key_stride == 0)
+    kk.key_stride = kk.nkeys;
+  sim_status st = cyc_run_kernel(c->a, &kk, c->o, c->mem, s, c->d);
+  if (st == SIM_OK && scale != 1.0) {
+    /* Work that happens once every 1/scale steps, shown per step. */
+    s->time_s = (s->time_s - c->a->launch.overhead_s) * scale + c->a->launch.overhead_s;
+    s->tensor_flops *= scale;
+    s->fp32_flops *= scale;
+    s->sfu_ops *= scale;
+    s->flops *= scale;
+    s->hbm_read_bytes = (uint64_t)llround((double)s->hbm_read_bytes * scale);
+    s->hbm_write_bytes = (uint64_t)llround((double)s->hbm_write_bytes * scale);
+    s->l2_read_bytes = (uint64_t)llround((double)s->l2_read_bytes * scale);
+    s->smem_bytes = (uint64_t)llround((double)s->smem_bytes * scale);
+  }
+  return st;
+}
+
+/* {==== FlashAttention-style building blocks ==== */
+static void flash_fwd(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id map, cyc_keys keys,
+                      uint64_t nkeys, int kt, int vt, int ot) {
+  shape s = shape_of(c->wl);
+  base_kernel(c, k, name, map, CYC_K_FLASH_Q);
+  k->keys = keys;
+  k->rows = s.t;
+  k->nkeys = nkeys;
+  k->group = s.g;
+  k->ctas = s.b * s.hq * ceil_div(s.t, k->bm);
+  k->row_q_bytes = s.dk * s.e;
+  k->row_k_bytes = s.dk * s.e;
+  k->row_v_bytes = s.dv * s.e;
+  k->row_o_bytes = s.dv * s.e;
+  k->aux_bytes = 4;
+  k->q_base = BASE(T_Q);
+  k->k_base = BASE(kt);
+  k->v_base = BASE(vt);
+  k->o_base = BASE(ot);
+  k->aux_base = BASE(T_LSE) + BASE(ot) / 16;
+  k->tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
+  k->sfu_per_pair = 1;
+  k->fp32_per_pair = 4;
+  k->fp32_per_row = (double)s.dv;
+}
+
+static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id map, cyc_keys keys,
+                            uint64_t nkeys, int kt, int vt) {
+  shape s = shape_of(c->wl);
+  cyc_kernel k;
+  base_kernel(c, &k, names[0], map, CYC_K_STREAM);
+  k.total_rows = s.b * s.hq * s.t;
+  k.ctas = ceil_div(k.total_rows, k.bm);
+  k.nin = 2;
+  k.in_base[0] = BASE(T_O);
+  k.in_row[0] = s.dv * s.e;
+  k.in_base[1] = BASE(T_DO);
+  k.in_row[1] = s.dv * s.e;
+  k.o_base = BASE(T_DELTA) + BASE(kt) / 16;
+  k.row_o_bytes = 4;
+  k.fp32_per_row = 2.0 * (double)s.dv;
+  sim_status st = emit(c, &k, 1.0);
+  if (st != SIM_OK)
+    return st;
+  /* dK, dV over KV tiles */
+  base_kernel(c, &k, names[1], map, CYC_K_FLASH_KV);
+  k.keys = keys;
+  k.rows = s.t;
+  k.nkeys = nkeys;
+  k.group = s.g;
+  k.ctas = s.b * s.hq * ceil_div(nkeys, k.bn);
+  k.row_q_bytes = s.dk * s.e;
+  k.row_o_bytes = s.dv * s.e;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.aux_bytes = 8;
+  k.q_base = BASE(T_Q);
+  k.o_base = BASE(T_DO);
+  k.aux_base = BASE(T_LSE);
+  k.k_base = BASE(kt);
+  k.v_base = BASE(vt);
+  k.in_base[0] = BASE(T_DKV_EXP) + BASE(kt) / 16;
+  k.tensor_per_pair = 2.0 * (double)(2 * s.dk + 2 * s.dv);
+  k.sfu_per_pair = 1;
+  k.fp32_per_pair = 6;
+  st = emit(c, &k, 1.0);
+  if (st != SIM_OK)
+    return st;
+  /* dQ over query tiles: Q, dO, LSE and delta read as one query-side row */
+  flash_fwd(c, &k, names[2], map, keys, nkeys, kt, vt, T_DQ);
+  k.row_q_bytes = (s.dk + s.dv) * s.e + 8;
+  k.row_o_bytes = s.dk * s.e;
+  k.aux_bytes = 0;
+  k.tensor_per_pair = 2.0 * (double)(2 * s.dk + s.dv);
+  k.fp32_per_pair = 6;
+  k.fp32_per_row = 0;
+  st = emit(c, &k, 1.0);
+  if (st != SIM_OK || s.g == 1)
+    return st;
+  base_kernel(c, &k, names[3], SPEC_K_COMBINE, CYC_K_STREAM);
+  k.total_rows = s.b * s.hk * nkeys;
+  k.ctas = ceil_div(k.total_rows, k.bm);
+  k.nin = 1;
+  k.in_base[0] = BASE(T_DKV_EXP) + BASE(kt) / 16;
+  k.in_row[0] = s.g * (s.dk + s.dv) * s.e;
+  k.o_base = BASE(T_DKV) + BASE(kt) / 16;
+  k.row_o_bytes = (s.dk + s.dv) * s.e;
+  k.fp32_per_row = (double)(s.g * (s.dk + s.dv));
+  return emit(c, &k, 1.0);
+}
+
+static uint64_t auto_splits(const spec_arch *a, uint64_t units, uint64_t tiles) {
+  uint64_t want = ceil_div(2ull * a->sm.count, units);
+  return want < 1 ? 1 : (want < tiles ? want : (tiles ? tiles : 1));
+}
+
+/* Split-KV decode over nkeys keys per (sequence, KV head); the group's heads
+** are the tile's rows. Returns the splits through *splits. */
+static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uint64_t nkeys,
+                               int kt, int vt, int part, uint64_t key_off, int sel_keys,
+                               uint64_t *splits) {
+  shape s = shape_of(c->wl);
+  const spec_mapping *m = &c->wl->kernel[map];
+  cyc_kernel k;
+  base_kernel(c, &k, name, map, CYC_K_FLASH_Q);
+  uint64_t units = s.b * s.hk, tiles = ceil_div(nkeys, k.bn);
+  k.keys = CYC_KEYS_SPLIT;
+  k.splits = m->split_kv ? m->split_kv : auto_splits(c->a, units, tiles);
+  k.rows = s.g * s.t;
+  k.bm = ceil_div(k.rows, m->block_m) * m->block_m;
+  k.nkeys = nkeys;
+  k.key_stride = s.s;
+  k.key_off = key_off;
+  k.sel_keys = (uint32_t)sel_keys;
+  k.ctas = units * k.splits;
+  k.row_q_bytes = s.dk * s.e;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.row_o_bytes = s.dv * 4 + 8;
+  k.q_base = BASE(T_Q);
+  k.k_base = BASE(kt);
+  k.v_base = BASE(vt);
+  k.o_base = BASE(part);
+  k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
+  k.sfu_per_pair = 1;
+  k.fp32_per_pair = 4;
+  *splits = k.splits;
+  return emit(c, &k, 1.0);
+}
+
+static sim_status decode_combine(ctx *c, const char *name, uint64_t partials, int gated) {
+  shape s = shape_of(c->wl);
+  cyc_kernel k;
+  base_kernel(c, &k, name, SPEC_K_COMBINE, CYC_K_STREAM);
+  k.bm = 1; /* one CTA per query row, as the model */
+  k.total_rows = s.b * s.hq * s.t;
+  k.ctas = k.total_rows;
+  k.nin = gated ? 2 : 1;
+  k.in_base[0] = BASE(T_PART);
+  k.in_row[0] = partials * (s.dv * 4 + 8);
+  k.in_base[1] = BASE(T_GATES);
+  k.in_row[1] = 3 * s.e;
+  k.o_base = BASE(T_O);
+  k.row_o_bytes = s.dv * s.e;
+  k.fp32_per_row = (double)partials * (2.0 * s.dv + 4.0);
+  k.sfu_per_pair = (double)partials;
+  return emit(c, &k, 1.0);
+}
+/* }==== */
+
+/* {==== Full attention ==== */
+static sim_status full(ctx *c) {
+  const spec_problem *p = &c->wl->problem;
+  cyc_kernel k;
+  switch (p->phase) {
+  case SPEC_PHASE_FWD:
+    flash_fwd(c, &k, "full.fwd", SPEC_K_FULL, p->causal ? CYC_KEYS_CAUSAL : CYC_KEYS_ALL,
+              p->seq_len, T_K, T_V, T_O);
+    return emit(c, &k, 1.0);
+  case SPEC_PHASE_BWD: {
+    static const char *const names[4] = {"full.bwd.pre", "full.bwd.dkdv", "full.bwd.dq",
+                                         "full.bwd.gqa_sum"};
+    return flash_bwd(c, names, SPEC_K_FULL, p->causal ? CYC_KEYS_CAUSAL : CYC_KEYS_ALL,
+                     p->seq_len, T_K, T_V);
+  }
+  case SPEC_PHASE_DECODE: {
+    uint64_t splits = 1;
+    sim_status st = split_decode(c, "full.decode", SPEC_K_FULL, p->seq_len, T_K, T_V, T_PART, 0, 0, &splits);
+    return st == SIM_OK ? decode_combine(c, "full.decode.combine", splits, 0) : st;
+  }
+  }
+  return SIM_ERR_INTERNAL;
+}
+/* }==== */
+
+/* {==== NSA ==== */
+static sim_status compress(ctx *c, const char *name, double factor, int decode) {
+  shape s = shape_of(c->wl);
+  const spec_attention *at = &c->wl->attention;
+  uint64_t l = at->compression.block, d = at->compression.stride;
+  uint64_t nc = s.s >= l ? (s.s - l) / d + 1 : 0;
+  int mlp = at->compression.method == SPEC_CMP_MLP;
+  cyc_kernel k;
+  base_kernel(c, &k, name, SPEC_K_COMPRESS, CYC_K_COMPRESS);
+  uint64_t weights = mlp ? l * (s.dk * s.dk + s.dv * s.dv) * s.e : 0;
+  k.nkeys = s.s;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.row_o_bytes = (s.dk + s.dv) * s.e;
+  k.k_base = BASE(T_KC_SRC);
+  k.v_base = BASE(T_VC_SRC);
+  k.o_base = BASE(T_KC);
+  k.aux_base = BASE(T_WEIGHTS);
+  k.tensor_per_pair = mlp ? factor * 2.0 * (double)(l * (s.dk * s.dk + s.dv * s.dv)) : 0;
+  k.fp32_per_row = factor * (double)(l * (s.dk + s.dv));
+  if (decode) {
+    /* The newest block only, a GEMV whose weights are split over the SMs. */
+    k.rows = 1;
+    k.bm = 1;
+    k.key_stride = s.s;
+    k.ctas = c->a->sm.count;
+    k.weights_bytes = weights ? ceil_div(weights, k.ctas) : 0;
+    k.weights_split = 1;
+    k.tensor_per_pair /= (double)k.ctas;
+    k.fp32_per_row /= (double)k.ctas;
+    k.nkeys = l; /* tokens of the block, at the start of its unit */
+  } else {
+    k.rows = nc;
+    k.ctas = s.b * s.hk * ceil_div(nc, k.bm);
+    k.weights_bytes = weights;
+  }
+  return emit(c, &k, decode ? 1.0 / (double)d : 1.0);
+}
+
+static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
+  shape s = shape_of(c->wl);
+  const spec_attention *at = &c->wl->attention;
+  const spec_mapping *m = &c->wl->kernel[SPEC_K_SELECT_SCORES];
+  base_kernel(c, k, "nsa.select_scores", SPEC_K_SELECT_SCORES, CYC_K_FLASH_Q);
+  uint64_t tok = m->block_m / s.g ? m->block_m / s.g : 1;
+  k->bm = tok;
+  k->rows = s.t;
+  k->nkeys = nc;
+  k->q_rows_per_token = s.g;
+  k->loads_k_only = 1;
+  k->row_q_bytes = s.g * s.dk * s.e;
+  k->row_k_bytes = s.dk * s.e;
+  k->row_o_bytes = at->selection.count * 4u;
+  k->q_base = BASE(T_Q);
+  k->k_base = BASE(T_KC);
+  k->o_base = BASE(T_IDX);
+  k->tensor_per_pair = 2.0 * (double)(s.dk * s.g);
+  k->sfu_per_pair = (double)s.g;
+  k->fp32_per_pair = 2.0 * (double)s.g;
+  /* Eq. 9 block mapping and the top-n per candidate block, per token. */
+  double cand = 0;
+  uint64_t off = s.s - s.t, lp = at->selection.block;
+  for (uint64_t i = 0; i < 16; i++) /* midpoint sample of floor(p / l') + 1 */
+    cand += floor((double)(off + (2 * i + 1) * s.t / 32) / (double)lp) + 1.0;
+  cand /= 16.0;
+  k->fp32_per_row = cand * ((double)lp / at->compression.stride +
+                            (double)at->compression.block / at->compression.stride +
+                            log2((double)at->selection.count));
+  uint64_t row_tiles = ceil_div(s.t, tok);
+  if (decode || s.b * s.hk * row_tiles < c->a->sm.count) {
+    uint64_t tiles = ceil_div(nc, k->bn);
+    k->keys = CYC_KEYS_SPLIT;
+    k->rows = s.t;
+    k->bm = tok;
+    k->splits = auto_splits(c->a, s.b * s.hk * row_tiles, tiles);
+    k->row_o_bytes = at->selection.count * 4u;
+    k->ctas = s.b * s.hk * k->splits;
+  } else {
+    k->keys = CYC_KEYS_CMP;
+    k->ctas = s.b * s.hk * row_tiles;
+  }
+}
+
+static sim_status selected_fwd(ctx *c) {
+  shape s = shape_of(c->wl);
+  const spec_mapping *m = &c->wl->kernel[SPEC_K_SELECTED];
+  cyc_kernel k;
+  if (m->design == SPEC_DESIGN_KV_OUTER) {
+    base_kernel(c, &k, "nsa.selected", SPEC_K_SELECTED, CYC_K_KV_OUTER);
+    k.rows = s.t;
+    k.nkeys = s.s;
+    k.group = s.g;
+    k.ctas = s.b * s.hk * c->sel->nblocks;
+    k.row_q_bytes = s.dk * s.e;
+    k.row_k_bytes = s.dk * s.e;
+    k.row_v_bytes = s.dv * s.e;
+    k.row_o_bytes = s.dv * 4 + 8;
+    k.q_base = BASE(T_Q);
+    k.k_base = BASE(T_KS);
+    k.v_base = BASE(T_VS);
+    k.o_base = BASE(T_PART_S);
+    k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
+    k.sfu_per_pair = 1;
+    k.fp32_per_pair = 4;
+    sim_status st = emit(c, &k, 1.0);
+    if (st != SIM_OK)
+      return st;
+    base_kernel(c, &k, "nsa.selected.reduce", SPEC_K_COMBINE, CYC_K_STREAM);
+    k.total_rows = s.b * s.hq * s.t;
+    k.ctas = ceil_div(k.total_rows, k.bm);
+    k.nin = 1;
+    k.in_base[0] = BASE(T_PART_S);
+    k.in_row[0] = c->wl->attention.selection.count * (s.dv * 4 + 8);
+    k.o_base = BASE(T_OS);
+    k.row_o_bytes = s.dv * s.e;
+    k.fp32_per_row = c->wl->attention.selection.count * (2.0 * s.dv + 4.0);
+    k.sfu_per_pair = c->wl->attention.selection.count;
+    return emit(c, &k, 1.0);
+  }
+  base_kernel(c, &k, "nsa.selected", SPEC_K_SELECTED, CYC_K_SELECTED);
+  k.rows = s.t;
+  k.nkeys = s.s;
+  k.group = s.g;
+  k.ctas = s.b * s.hk * s.t;
+  k.row_q_bytes = s.dk * s.e;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.row_o_bytes = s.dv * s.e + 4;
+  k.q_base = BASE(T_Q);
+  k.k_base = BASE(T_KS);
+  k.v_base = BASE(T_VS);
+  k.o_base = BASE(T_OS);
+  k.aux_base = BASE(T_IDX);
+  k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
+  k.sfu_per_pair = 1;
+  k.fp32_per_pair = 4;
+  return emit(c, &k, 1.0);
+}
+
+static sim_status selected_bwd(ctx *c) {
+  shape s = shape_of(c->wl);
+  cyc_kernel k;
+  base_kernel(c, &k, "nsa.selected.bwd.pre", SPEC_K_SELECTED, CYC_K_STREAM);
+  k.bm = s.g;
+  k.total_rows = s.b * s.hq * s.t;
+  k.ctas = s.b * s.hk * s.t;
+  k.nin = 2;
+  k.in_base[0] = BASE(T_OS);
+  k.in_row[0] = s.dv * s.e;
+  k.in_base[1] = BASE(T_DO);
+  k.in_row[1] = s.dv * s.e;
+  k.o_base = BASE(T_DELTA);
+  k.row_o_bytes = 4;
+  k.fp32_per_row = 2.0 * (double)s.dv;
+  sim_status st = emit(c, &k, 1.0);
+  if (st != SIM_OK)
+    return st;
+  base_kernel(c, &k, "nsa.selected.bwd.dq", SPEC_K_SELECTED, CYC_K_SELECTED);
+  k.rows = s.t;
+  k.nkeys = s.s;
+  k.group = s.g;
+  k.ctas = s.b * s.hk * s.t;
+  k.row_q_bytes = (s.dk + s.dv) * s.e + 8;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.row_o_bytes = s.dk * s.e;
+  k.q_base = BASE(T_Q);
+  k.k_base = BASE(T_KS);
+  k.v_base = BASE(T_VS);
+  k.o_base = BASE(T_DQ);
+  k.aux_base = BASE(T_IDX);
+  k.tensor_per_pair = 2.0 * (double)(2 * s.dk + s.dv);
+  k.sfu_per_pair = 1;
+  k.fp32_per_pair = 6;
+  st = emit(c, &k, 1.0);
+  if (st != SIM_OK)
+    return st;
+  base_kernel(c, &k, "nsa.selected.bwd.dkdv", SPEC_K_SELECTED, CYC_K_KV_OUTER);
+  k.bm = 64; /* the inverted-index kernel gathers 64 query rows per step (model/nsa.c) */
+  k.rows = s.t;
+  k.nkeys = s.s;
+  k.group = s.g;
+  k.ctas = s.b * s.hk * c->sel->nblocks;
+  k.row_q_bytes = (s.dk + s.dv) * s.e + 8;
+  k.row_k_bytes = s.dk * s.e;
+  k.row_v_bytes = s.dv * s.e;
+  k.row_o_bytes = 0;
+  k.q_base = BASE(T_Q);
+  k.k_base = BASE(T_KS);
+  k.v_base = BASE(T_VS);
+  k.o_base = BASE(T_PART_S);
+  k.in_base[0] = BASE(T_DKV) + BASE(T_KS) / 16;
+  k.tensor_per_pair = 2.0 * (double)(2 * s.dk + 2 * s.dv);
+  k.sfu_per_pair = 1;
+  k.fp32_per_pair = 6;
+  return emit(c, &k, 1.0);
+}
+
+static sim_status combine(ctx *c, int bwd) {
+  shape s = shape_of(c->wl);
+  cyc_kernel k;
+  base_kernel(c, &k, bwd ? "nsa.combine.bwd" : "nsa.combine", SPEC_K_COMBINE, CYC_K_STREAM);
+  k.total_rows = s.b * s.hq * s.t;
+  k.ctas = ceil_div(k.total_rows, k.bm);
+  static const int outs[3] = {T_OC, T_OS, T_OW};
+  for (int i = 0; i < 3; i++) {
+    k.in_base[k.nin] = BASE(outs[i]);
+    k.in_row[k.nin++] = s.dv * s.e;
+  }
+  k.in_base[k.nin] = BASE(T_GATES);
+  k.in_row[k.nin++] = 3 * s.e;
+  if (bwd) {
+    /* dO joins the gates' row: one more input of dv elements */
+    k.in_row[3] += s.dv * s.e;
+    k.o_base = BASE(T_DO) + BASE(T_GATES) / 16;
+    k.row_o_bytes = 3 * s.dv * s.e + 3 * s.e;
+  } else {
+    k.o_base = BASE(T_O);
+    k.row_o_bytes = s.dv * s.e;
+  }
+  k.fp32_per_row = (bwd ? 9.0 : 5.0) * (double)s.dv;
+  return emit(c, &k, 1.0);
+}
+
+static sim_status nsa(ctx *c) {
+  shape s = shape_of(c->wl);
+  const spec_attention *at = &c->wl->attention;
+  uint64_t l = at->compression.block, d = at->compression.stride;
+  uint64_t nc = s.s >= l ? (s.s - l) / d + 1 : 0;
+  cyc_kernel k;
+  sim_status st = SIM_OK;
+  switch (c->wl->problem.phase) {
+  case SPEC_PHASE_FWD:
+    st = compress(c, "nsa.compress", 1.0, 0);
+    if (st == SIM_OK) {
+      flash_fwd(c, &k, "nsa.cmp_attn", SPEC_K_CMP_ATTN, CYC_KEYS_CMP, nc, T_KC, T_VC, T_OC);
+      st = emit(c, &k, 1.0);
+    }
+    if (st == SIM_OK) {
+      scores(c, &k, 0, nc);
+      st = emit(c, &k, 1.0);
+    }
+    if (st == SIM_OK)
+      st = selected_fwd(c);
+    if (st == SIM_OK) {
+      flash_fwd(c, &k, "nsa.window", SPEC_K_WINDOW, CYC_KEYS_WINDOW, s.s, T_KW, T_VW, T_OW);
+      st = emit(c, &k, 1.0);
+    }
+    if (st == SIM_OK)
+      st = combine(c, 0);
+    return st;
+  case SPEC_PHASE_BWD: {
+    static const char *const win[4] = {"nsa.window.bwd.pre", "nsa.window.bwd.dkdv",
+                                       "nsa.window.bwd.dq", "nsa.window.bwd.gqa_sum"};
+    static const char *const cmp[4] = {"nsa.cmp_attn.bwd.pre", "nsa.cmp_attn.bwd.dkdv",
+                                       "nsa.cmp_attn.bwd.dq", "nsa.cmp_attn.bwd.gqa_sum"};
+    st = combine(c, 1);
+    if (st == SIM_OK)
+      st = selected_bwd(c);
+    if (st == SIM_OK)
+      st = flash_bwd(c, win, SPEC_K_WINDOW, CYC_KEYS_WINDOW, s.s, T_KW, T_VW);
+    if (st == SIM_OK)
+      st = flash_bwd(c, cmp, SPEC_K_CMP_ATTN, CYC_KEYS_CMP, nc, T_KC, T_VC);
+    if (st == SIM_OK)
+      st = compress(c, "nsa.compress.bwd", 2.0, 0);
+    return st;
+  }
+  case SPEC_PHASE_DECODE: {
+    uint64_t sc = 1, ss = 1, sw = 1;
+    sim_tokens tk;
+    spec_decode_tokens(c->wl, &tk);
+    st = compress(c, "nsa.compress.step", 1.0, 1);
+    if (st == SIM_OK)
+      st = split_decode(c, "nsa.cmp_attn.decode", SPEC_K_CMP_ATTN, nc, T_KC, T_VC, T_PART_C, 0, 0, &sc);
+    if (st == SIM_OK) {
+      scores(c, &k, 1, nc);
+      st = emit(c, &k, 1.0);
+    }
+    if (st == SIM_OK)
+      st = split_decode(c, "nsa.selected.decode", SPEC_K_SELECTED, (uint64_t)tk.selection, T_KS,
+                        T_VS, T_PART_S, 0, 1, &ss);
+    if (st == SIM_OK)
+      st = split_decode(c, "nsa.window.decode", SPEC_K_WINDOW, (uint64_t)tk.window, T_KW, T_VW,
+                        T_PART_W, s.s - (uint64_t)tk.window, 0, &sw);
+    if (st == SIM_OK)
+      st = decode_combine(c, "nsa.combine.decode", sc + ss + sw, 1);
+    return st;
+  }
+  }
+  return SIM_ERR_INTERNAL;
+}
+/* }==== */
+
+sim_status cyc_full_pipeline(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                             cyc_mem *mem, sim_pipeline *p, sim_diag *d) {
+  ctx c = {a, wl, o, mem, NULL, p, d};
+  sim_status st = full(&c);
+  sim_pipeline_sum(p);
+  return st;
+}
+
+sim_status cyc_nsa_pipeline(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                            cyc_mem *mem, const cyc_sel *sel, sim_pipeline *p, sim_diag *d) {
+  ctx c = {a, wl, o, mem, sel, p, d};
+  sim_status st = nsa(&c);
+  sim_pipeline_sum(p);
+  return st;
+}
+
+sim_status cyc_selected_kernel(const spec_arch *a, const spec_workload *wl, const cyc_opts *o,
+                               cyc_mem *mem, const cyc_sel *sel, sim_pipeline *p, sim_diag *d) {
+  ctx c = {a, wl, o, mem, sel, p, d};
+  return selected_fwd(&c);
+}

@@ -1,0 +1,320 @@
+/*
+** sim/cycle/sched.c — schedule generators: for CTA `cta` of a kernel, how
+** many steps it runs and what each step loads, computes and stores. Steps
+** are made on demand from the CTA's coordinates, so a 262,144-CTA kernel
+** needs no schedule in memory. Tensors are laid out [batch, head, token,
+** dim] at well-separated base addresses; a tile is a run of contiguous rows.
+** FLOPs per step are those of whole tiles, as the analytical model counts.
+*/
+#include <string.h>
+
+#include "cyc_int.h"
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+static void range(cyc_range *r, uint64_t addr, uint64_t row_bytes, uint64_t rows, uint64_t stride) {
+  r->addr = addr;
+  r->row_bytes = (uint32_t)row_bytes;
+  r->rows = (uint32_t)rows;
+  r->stride = stride;
+}
+
+/* {==== Key ranges of a query tile ==== */
+/* Keys [lo, hi) that query tile j of a unit sees; positions end at off + rows. */
+static void key_range(const cyc_kernel *k, uint64_t j, uint64_t *lo, uint64_t *hi) {
+  uint64_t off = k->nkeys >= k->rows ? k->nkeys - k->rows : 0;
+  uint64_t r0 = j * k->bm, r1 = (j + 1) * k->bm < k->rows ? (j + 1) * k->bm : k->rows;
+  const spec_attention *at = &k->wl->attention;
+  *lo = 0;
+  *hi = k->nkeys;
+  switch (k->keys) {
+  case CYC_KEYS_ALL:
+  case CYC_KEYS_SPLIT:
+    *hi = k->nkeys;
+    break;
+  case CYC_KEYS_CAUSAL:
+    *hi = off + r1;
+    break;
+  case CYC_KEYS_WINDOW:
+    *hi = off + r1;
+    *lo = off + r0 + 1 > at->window ? off + r0 + 1 - at->window : 0;
+    break;
+  case CYC_KEYS_CMP: {
+    /* rows are token positions; keys are compressed tokens */
+    uint64_t pos_end = (k->wl->problem.seq_len - k->wl->problem.q_len) + r1;
+    uint64_t l = at->compression.block, d = at->compression.stride;
+    *hi = pos_end >= l ? (pos_end - l) / d + 1 : 0;
+    break;
+  }
+  }
+}
+
+static void tile_span(const cyc_kernel *k, uint64_t j, uint64_t *first, uint64_t *last) {
+  uint64_t lo, hi;
+  key_range(k, j, &lo, &hi);
+  *first = lo / k->bn;
+  *last = ceil_div(hi, k->bn); /* tiles [first, last) */
+  if (*last < *first)
+    *last = *first;
+}
+/* }==== */
+
+/* {==== Step counts ==== */
+static uint64_t nq_tiles(const cyc_kernel *k) { return ceil_div(k->rows, k->bm); }
+
+/* FLASH_KV: the query tiles [lo, hi] whose key tiles include kt (an interval,
+** since both ends of a tile's span grow with j). */
+static void q_interval(const cyc_kernel *k, uint64_t kt, uint64_t *lo, uint64_t *hi) {
+  uint64_t nq = nq_tiles(k), a = 0, b = nq;
+  while (a < b) { /* first j with last(j) > kt */
+    uint64_t m = (a + b) / 2, f, l;
+    tile_span(k, m, &f, &l);
+    if (l > kt)
+      b = m;
+    else
+      a = m + 1;
+  }
+  *lo = a;
+  a = *lo;
+  b = nq;
+  while (a < b) { /* first j with first(j) > kt */
+    uint64_t m = (a + b) / 2, f, l;
+    tile_span(k, m, &f, &l);
+    if (f > kt)
+      b = m;
+    else
+      a = m + 1;
+  }
+  *hi = a; /* exclusive */
+}
+
+uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
+  switch (k->kind) {
+  case CYC_K_FLASH_Q: {
+    if (k->sel_keys)
+      cyc_sel_get(k->sel, (uint32_t)((cta / k->splits) / k->wl->problem.heads_kv),
+                  (uint32_t)((cta / k->splits) % k->wl->problem.heads_kv), 0, blk);
+    if (k->keys == CYC_KEYS_SPLIT) {
+      uint64_t s = cta % k->splits;
+      uint64_t per = ceil_div(ceil_div(k->nkeys, k->bn), k->splits);
+      uint64_t tiles = ceil_div(k->nkeys, k->bn);
+      uint64_t f = s * per, l = (s + 1) * per < tiles ? (s + 1) * per : tiles;
+      return (uint32_t)(l > f ? l - f : 1);
+    }
+    uint64_t f, l;
+    tile_span(k, cta % nq_tiles(k), &f, &l);
+    return (uint32_t)(l > f ? l - f : 1);
+  }
+  case CYC_K_FLASH_KV: {
+    uint64_t lo, hi;
+    q_interval(k, cta % ceil_div(k->nkeys, k->bn), &lo, &hi);
+    return (uint32_t)(hi > lo ? hi - lo : 1);
+  }
+  case CYC_K_SELECTED: {
+    uint64_t t = cta % k->rows, u = cta / k->rows;
+    uint32_t n = cyc_sel_get(k->sel, (uint32_t)(u / k->wl->problem.heads_kv),
+                             (uint32_t)(u % k->wl->problem.heads_kv), t, blk);
+    return n * (uint32_t)(k->wl->attention.selection.block / k->bn);
+  }
+  case CYC_K_KV_OUTER: {
+    const cyc_sel *s = k->sel;
+    uint64_t nq = s->start[cta + 1] - s->start[cta];
+    return (uint32_t)(nq ? ceil_div(nq * k->group, k->bm) : 0);
+  }
+  case CYC_K_STREAM:
+    return 1;
+  case CYC_K_COMPRESS:
+    return 1 + (uint32_t)ceil_div(k->weights_bytes, 65536);
+  }
+  return 1;
+}
+/* }==== */
+
+/* {==== Steps ==== */
+static void flash_compute(const cyc_kernel *k, cyc_step *o, double pairs, double rows) {
+  o->tensor_flops += k->tensor_per_pair * pairs;
+  o->sfu_ops += k->sfu_per_pair * pairs;
+  o->fp32_flops += k->fp32_per_pair * pairs + k->fp32_per_row * rows;
+}
+
+static uint64_t sel_key_addr(const cyc_kernel *k, uint64_t unit, uint64_t key, uint64_t base,
+                             uint64_t row, const int32_t *blk) {
+  /* decode: key index in [0, n*l') -> the unit's selected blocks (query 0) */
+  if (k->sel_keys) {
+    uint64_t lp = k->wl->attention.selection.block;
+    uint64_t bi = key / lp;
+    int64_t b = bi < k->wl->attention.selection.count && blk[bi] >= 0 ? blk[bi] : 0;
+    return base + (unit * k->wl->problem.seq_len + (uint64_t)b * lp + key % lp) * row;
+  }
+  return base + (unit * k->key_stride + k->key_off + key) * row;
+}
+
+static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
+                         const int32_t *blk, cyc_step *o) {
+  uint64_t nq = k->keys == CYC_KEYS_SPLIT ? 1 : nq_tiles(k);
+  uint64_t j = k->keys == CYC_KEYS_SPLIT ? 0 : cta % nq;
+  uint64_t unit = k->keys == CYC_KEYS_SPLIT ? cta / k->splits : cta / nq; /* (b, head) */
+  uint64_t kv = unit / k->group;
+  uint64_t first, last;
+  if (k->keys == CYC_KEYS_SPLIT) {
+    uint64_t tiles = ceil_div(k->nkeys, k->bn), per = ceil_div(tiles, k->splits);
+    first = (cta % k->splits) * per;
+    last = first + per < tiles ? first + per : tiles;
+  } else {
+    tile_span(k, j, &first, &last);
+  }
+  uint64_t rows = (j + 1) * k->bm < k->rows ? k->bm : k->rows - j * k->bm;
+  if (i == 0)
+    range(&o->load[o->nload++],
+          k->q_base + unit * k->rows * k->row_q_bytes + j * k->bm * k->row_q_bytes / k->q_rows_per_token,
+          rows * k->row_q_bytes / k->q_rows_per_token, k->q_rows_per_token,
+          k->rows * k->row_q_bytes / k->q_rows_per_token);
+  if (first + i < last) {
+    uint64_t key = (first + i) * k->bn;
+    uint64_t nk = key + k->bn < k->nkeys ? k->bn : k->nkeys - key;
+    range(&o->load[o->nload++], sel_key_addr(k, kv, key, k->k_base, k->row_k_bytes, blk),
+          nk * k->row_k_bytes, 1, 0);
+    if (!k->loads_k_only)
+      range(&o->load[o->nload++], sel_key_addr(k, kv, key, k->v_base, k->row_v_bytes, blk),
+            nk * k->row_v_bytes, 1, 0);
+    double tile = (double)k->bn * (k->row_k_bytes + (k->loads_k_only ? 0 : k->row_v_bytes));
+    o->smem_bytes += tile * (1.0 + k->smem_readers);
+    flash_compute(k, o, (double)k->bm * k->bn, (double)k->bm);
+  }
+  if (i == 0)
+    o->smem_bytes += 2.0 * rows * k->row_q_bytes;
+  if (i + 1 == n) {
+    uint64_t slot = k->keys == CYC_KEYS_SPLIT ? cta : unit * k->rows + j * k->bm;
+    uint64_t orows = k->keys == CYC_KEYS_SPLIT ? k->rows : rows;
+    range(&o->store[o->nstore++], k->o_base + slot * (k->keys == CYC_KEYS_SPLIT ? orows : 1) * k->row_o_bytes,
+          orows * k->row_o_bytes, 1, 0);
+    if (k->aux_bytes)
+      range(&o->store[o->nstore++], k->aux_base + slot * k->aux_bytes, orows * k->aux_bytes, 1, 0);
+  }
+}
+
+static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
+  uint64_t nk = ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk, kv = unit / k->group;
+  uint64_t lo, hi;
+  q_interval(k, kt, &lo, &hi);
+  uint64_t krows = (kt + 1) * k->bn < k->nkeys ? k->bn : k->nkeys - kt * k->bn;
+  if (i == 0) {
+    range(&o->load[o->nload++], k->k_base + (kv * k->nkeys + kt * k->bn) * k->row_k_bytes,
+          krows * k->row_k_bytes, 1, 0);
+    range(&o->load[o->nload++], k->v_base + (kv * k->nkeys + kt * k->bn) * k->row_v_bytes,
+          krows * k->row_v_bytes, 1, 0);
+  }
+  if (lo + i < hi) {
+    uint64_t j = lo + i;
+    uint64_t rows = (j + 1) * k->bm < k->rows ? k->bm : k->rows - j * k->bm;
+    uint64_t r0 = unit * k->rows + j * k->bm;
+    range(&o->load[o->nload++], k->q_base + r0 * k->row_q_bytes, rows * k->row_q_bytes, 1, 0);
+    range(&o->load[o->nload++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
+    range(&o->load[o->nload++], k->aux_base + r0 * k->aux_bytes, rows * k->aux_bytes, 1, 0);
+    double tile = (double)rows * (k->row_q_bytes + k->row_o_bytes + k->aux_bytes);
+    o->smem_bytes += tile * (1.0 + k->smem_readers) + 2.0 * k->bm * k->bn * 2.0;
+    flash_compute(k, o, (double)k->bm * k->bn, 0);
+  }
+  if (i + 1 == n)
+    range(&o->store[o->nstore++], k->in_base[0] + (unit * k->nkeys + kt * k->bn) * (k->row_k_bytes + k->row_v_bytes),
+          krows * (k->row_k_bytes + k->row_v_bytes), 1, 0);
+}
+
+static void step_selected(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
+                          const int32_t *blk, cyc_step *o) {
+  uint64_t t = cta % k->rows, u = cta / k->rows;
+  uint64_t lp = k->wl->attention.selection.block, sub = lp / k->bn;
+  uint64_t b = (uint64_t)blk[i / sub], key = b * lp + (i % sub) * k->bn;
+  uint64_t qrow = (u * k->group) * k->rows + t; /* first head of the group, token t */
+  if (i == 0) {
+    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
+          k->rows * k->row_q_bytes);
+    range(&o->load[o->nload++], k->aux_base + cta * k->wl->attention.selection.count * 4u,
+          k->wl->attention.selection.count * 4u, 1, 0);
+    o->smem_bytes += 2.0 * k->group * k->row_q_bytes;
+  }
+  range(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
+  range(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
+  o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
+  double rows = (double)ceil_div(k->group, k->bm) * k->bm;
+  flash_compute(k, o, rows * k->bn, 0);
+  if (i + 1 == n)
+    range(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, k->row_o_bytes, k->group,
+          k->rows * k->row_o_bytes);
+}
+
+static void step_kv_outer(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
+  const cyc_sel *s = k->sel;
+  uint64_t u = cta / s->nblocks, blk = cta % s->nblocks;
+  uint64_t lp = k->wl->attention.selection.block;
+  uint64_t q0 = s->start[cta], nq = s->start[cta + 1] - q0;
+  uint64_t per = k->bm / k->group ? k->bm / k->group : 1; /* query tokens per step */
+  if (i == 0) {
+    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + blk * lp) * k->row_k_bytes, lp * k->row_k_bytes, 1, 0);
+    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + blk * lp) * k->row_v_bytes, lp * k->row_v_bytes, 1, 0);
+    o->smem_bytes += 2.0 * lp * (k->row_k_bytes + k->row_v_bytes);
+  }
+  uint64_t a = i * per, b = a + per < nq ? a + per : nq;
+  for (uint64_t q = a; q < b && o->nload < CYC_MAX_RANGES; q++) {
+    uint64_t t = s->tok[q0 + q];
+    uint64_t qrow = (u * k->group) * k->rows + t;
+    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
+          k->rows * k->row_q_bytes);
+  }
+  double rows = (double)k->bm;
+  o->smem_bytes += (double)(b - a) * k->group * k->row_q_bytes * 2.0 + rows * lp * 4.0;
+  flash_compute(k, o, rows * lp, rows);
+  /* partial rows (fp32 O, max, sum) for the reduction */
+  range(&o->store[o->nstore++], k->o_base + ((q0 + a) * k->group) * k->row_o_bytes,
+        (b - a) * k->group * k->row_o_bytes, 1, 0);
+  if (i + 1 == n && k->in_base[0])
+    range(&o->store[o->nstore++], k->in_base[0] + (u * k->nkeys + blk * lp) * (k->row_k_bytes + k->row_v_bytes),
+          lp * (k->row_k_bytes + k->row_v_bytes), 1, 0);
+}
+
+static void step_stream(const cyc_kernel *k, uint64_t cta, cyc_step *o) {
+  uint64_t r0 = cta * k->bm, rows = r0 + k->bm < k->total_rows ? k->bm : k->total_rows - r0;
+  for (uint32_t i = 0; i < k->nin; i++)
+    range(&o->load[o->nload++], k->in_base[i] + r0 * k->in_row[i], rows * k->in_row[i], 1, 0);
+  range(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
+  o->fp32_flops = k->fp32_per_row * rows;
+  o->sfu_ops = k->sfu_per_pair * rows;
+}
+
+static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
+  const spec_attention *at = &k->wl->attention;
+  uint64_t per_unit = ceil_div(k->rows, k->bm); /* rows: compressed tokens per unit */
+  uint64_t u = cta / per_unit, c = cta % per_unit;
+  uint64_t first = c * k->bm, cnt = first + k->bm < k->rows ? k->bm : k->rows - first;
+  uint64_t d = at->compression.stride, l = at->compression.block;
+  uint64_t tok0 = first * d, ntok = (cnt - 1) * d + l;
+  if (tok0 + ntok > k->nkeys)
+    ntok = k->nkeys > tok0 ? k->nkeys - tok0 : 0;
+  if (i == 0) {
+    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + tok0) * k->row_k_bytes, ntok * k->row_k_bytes, 1, 0);
+    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + tok0) * k->row_v_bytes, ntok * k->row_v_bytes, 1, 0);
+    o->smem_bytes += 2.0 * ntok * (k->row_k_bytes + k->row_v_bytes);
+    o->fp32_flops += k->fp32_per_row * cnt;
+  } else {
+    uint64_t w0 = (uint64_t)(i - 1) * 65536, wb = w0 + 65536 < k->weights_bytes ? 65536 : k->weights_bytes - w0;
+    range(&o->load[o->nload++], k->aux_base + (k->weights_split ? cta * k->weights_bytes : 0) + w0, wb, 1, 0);
+    o->smem_bytes += 2.0 * wb;
+    o->tensor_flops += k->tensor_per_pair * cnt * ((double)wb / k->weights_bytes);
+  }
+  if (i + 1 == n)
+    range(&o->store[o->nstore++], k->o_base + (u * k->rows + first) * k->row_o_bytes, cnt * k->row_o_bytes, 1, 0);
+}
+
+void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
+                 cyc_step *o) {
+  memset(o, 0, sizeof *o);
+  switch (k->kind) {
+  case CYC_K_FLASH_Q: step_flash_q(k, cta, i, n, blk, o); break;
+  case CYC_K_FLASH_KV: step_flash_kv(k, cta, i, n, o); break;
+  case CYC_K_SELECTED: step_selected(k, cta, i, n, blk, o); break;
+  case CYC_K_KV_OUTER: step_kv_outer(k, cta, i, n, o); break;
+  case CYC_K_STREAM: step_stream(k, cta, o); break;
+  case CYC_K_COMPRESS: step_compress(k, cta, i, n, o); break;
+  }
+}
+/* }==== */

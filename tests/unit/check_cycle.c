@@ -1,0 +1,406 @@
+/*
+** tests/unit/check_cycle.c — the cycle engine: exact cycle counts on tiny
+** cases (ChampSim style), agreement with closed forms on a pure streaming
+** and a pure tensor-core kernel (within 2%), the engine against the
+** analytical model on FLOP and byte counts, the selection generator's
+** invariants, the trace format's round trip and every corrupt-trace error,
+** determinism, and the watchdog.
+*/
+#include <check.h>
+#include <unistd.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cyc_int.h"
+#include "model.h"
+#include "select.h"
+
+#define SRC NSASIM_SOURCE_DIR
+
+/* 4 SMs at 1 GHz; L2 of one partition, 4 slices, 4096 B/clk; HBM 1 TB/s in
+** 4 channels (250 B/clk each), 500 ns; hit 200 cycles; SMEM 1024 B/clk (so
+** that four SMs' fill ports can outrun HBM, as 132 real ones do). */
+static const char *tiny_arch =
+    "version: 1\nname: tiny\nsm:\n  count: 4\n  clock_hz: 1e9\n  max_threads: 2048\n"
+    "  max_warps: 64\n  max_ctas: 32\n  max_threads_per_cta: 1024\n  registers: 65536\n"
+    "  max_registers_per_cta: 65536\n  max_registers_per_thread: 255\n  register_alloc_unit: 256\n"
+    "  smem_bytes: 233472\n  smem_per_cta_bytes: 232448\n  smem_reserved_per_cta_bytes: 0\n"
+    "  smem_banks: 32\n  smem_bank_bytes: 4\n  smem_bytes_per_clk: 1024\n  smem_latency_cycles: 30\n"
+    "  l1_bytes: 262144\n  l1_latency_cycles: 40\ncompute:\n  tensor_bf16_flops_per_clk: 1024\n"
+    "  tensor_fp16_flops_per_clk: 1024\n  tensor_fp8_flops_per_clk: 0\n  fp32_flops_per_clk: 128\n"
+    "  sfu_ops_per_clk: 16\nl2:\n  bytes: 4194304\n  line_bytes: 128\n  sector_bytes: 32\n"
+    "  slices: 4\n  partitions: 1\n  ways: 16\n  bytes_per_clk: 4096\n  hit_latency_cycles: 200\n"
+    "  far_latency_factor: 1.5\nhbm:\n  bytes: 1073741824\n  bandwidth: 1e12\n  channels: 4\n"
+    "  latency_ns: 500\ncopy:\n  cp_async: true\n  tma: false\nlaunch:\n  overhead_s: 0\n"
+    "efficiency:\n  tensor: 1\n  hbm: 1\n";
+
+static spec_arch arch;
+static spec_workload wl;
+
+static void setup(void) {
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("tiny", NULL, tiny_arch, NULL, 0, &arch, NULL, &d), SIM_OK);
+  spec_override o[] = {{"problem.seq_len=4096"}, {"problem.head_dim_qk=128"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 2, &wl, NULL, &d), SIM_OK);
+}
+
+static cyc_kernel stream_kernel(uint64_t rows, uint64_t bm, uint64_t in_row, uint64_t out_row) {
+  cyc_kernel k;
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "stream");
+  k.map = SPEC_K_COMBINE;
+  k.kind = CYC_K_STREAM;
+  k.wl = &wl;
+  k.bm = bm;
+  k.total_rows = rows;
+  k.ctas = (rows + bm - 1) / bm;
+  k.nin = 1;
+  k.in_base[0] = 1ull << 44;
+  k.in_row[0] = in_row;
+  k.o_base = 2ull << 44;
+  k.row_o_bytes = out_row;
+  k.fp32_per_row = 1;
+  return k;
+}
+
+/* {==== exact cycles ==== */
+START_TEST(memory_exact_cycles) {
+  cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
+  cyc_range r = {0, 128, 1, 0};
+  /* miss: slice 128/4096, channel 128/250 = 0.512, +500 latency, port
+  ** 128/1024 -> ceil(500.54) = 501 */
+  ck_assert_uint_eq(cyc_mem_load(m, 0, 0, &r, 1), 501);
+  /* hit at 1000: slice 0.03 + 200 -> 1201 */
+  ck_assert_uint_eq(cyc_mem_load(m, 1, 1000, &r, 1), 1201);
+  /* the other half of the line's chunk was never fetched: a miss again */
+  cyc_range r2 = {128, 128, 1, 0};
+  ck_assert_uint_eq(cyc_mem_load(m, 1, 2000, &r2, 1), 2501);
+  cyc_mem_stats s;
+  cyc_mem_stats_get(m, &s);
+  ck_assert_uint_eq(s.l2_read_bytes, 384);
+  ck_assert_uint_eq(s.l2_hit_bytes, 128);
+  ck_assert_uint_eq(s.hbm_read_bytes, 256);
+  cyc_mem_store(m, 0, 3000, &r, 1);
+  cyc_mem_flush(m);
+  cyc_mem_stats_get(m, &s);
+  ck_assert_uint_eq(s.hbm_write_bytes, 128);
+  cyc_mem_free(m);
+}
+END_TEST
+
+START_TEST(engine_exact_cycles) {
+  /* One CTA, one step: load 128 B (ready at 501), barrier 30, FP32 128
+  ** FLOP at 128/clk (1 cycle) -> done at 532; store; retire. */
+  cyc_kernel k = stream_kernel(1, 1, 128, 128);
+  k.fp32_per_row = 128;
+  cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
+  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  sim_kernel_stats s;
+  memset(&s, 0, sizeof s);
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  ck_assert_uint_eq(s.cycles, 532);
+  ck_assert_uint_eq(s.hbm_read_bytes, 128);
+  ck_assert_uint_eq(s.hbm_write_bytes, 128);
+  /* Two CTAs on two SMs run side by side: the second line misses too and
+  ** may queue behind the first for the slice (0.03) and a channel (0.512),
+  ** so it ends at 532 or 533. */
+  k = stream_kernel(2, 1, 128, 128);
+  k.fp32_per_row = 128;
+  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  ck_assert_uint_le(s.cycles, 533);
+  ck_assert_uint_ge(s.cycles, 532);
+  cyc_mem_free(m);
+}
+END_TEST
+/* }==== */
+
+/* {==== closed forms ==== */
+START_TEST(streaming_matches_bandwidth) {
+  /* 64 MiB in, 64 MiB out, 8 KiB rows: bytes / (1 TB/s). */
+  cyc_kernel k = stream_kernel(8192, 4, 8192, 8192);
+  cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
+  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  sim_kernel_stats s;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  double want = 2.0 * 8192 * 8192 / 1e12;
+  ck_assert_msg(fabs(s.time_s / want - 1) < 0.02, "stream %g s vs %g s", s.time_s, want);
+  ck_assert_int_eq(s.bound, SIM_BOUND_HBM);
+  cyc_mem_free(m);
+}
+END_TEST
+
+START_TEST(tensor_matches_peak) {
+  /* Full attention over 256 keys that live in L2, 64 query tiles per SM:
+  ** tensor time = FLOPs / (4 SMs x 1024 FLOP/clk). */
+  cyc_kernel k;
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "tensor");
+  k.map = SPEC_K_FULL;
+  k.kind = CYC_K_FLASH_Q;
+  k.keys = CYC_KEYS_ALL;
+  k.wl = &wl;
+  k.bm = 128;
+  k.bn = 64;
+  k.rows = 128 * 256;
+  k.nkeys = 256;
+  k.group = 1;
+  k.q_rows_per_token = 1;
+  k.ctas = 256;
+  k.row_q_bytes = k.row_k_bytes = k.row_v_bytes = k.row_o_bytes = 256;
+  k.q_base = 1ull << 44;
+  k.k_base = 2ull << 44;
+  k.v_base = 3ull << 44;
+  k.o_base = 4ull << 44;
+  k.key_stride = 256;
+  k.tensor_per_pair = 2.0 * 4096; /* heavy MMAs: memory and barriers are noise */
+  k.smem_readers = 1;
+  cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
+  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  sim_kernel_stats s;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  double flops = 256.0 * 4 * 128 * 64 * 2 * 4096;
+  ck_assert_double_eq(s.tensor_flops, flops);
+  double want = flops / (4 * 1024) / 1e9;
+  ck_assert_msg(fabs(s.time_s / want - 1) < 0.02, "tensor %g s vs %g s", s.time_s, want);
+  ck_assert_int_eq(s.bound, SIM_BOUND_TENSOR);
+  ck_assert_double_gt(s.tensor_util, 0.98);
+  cyc_mem_free(m);
+}
+END_TEST
+
+/* Both engines count the same work: executed FLOPs and L2 bytes requested
+** agree exactly; HBM bytes closely; times within a band. */
+START_TEST(engines_agree_on_counts) {
+  spec_arch a;
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  spec_override o[] = {{"problem.seq_len=4096"}};
+  ck_assert_int_eq(spec_load_arch("h200", SRC "/arch/h200.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 1, &w, NULL, &d), SIM_OK);
+  static sim_result rm, rs;
+  ck_assert_int_eq(mdl_run(&a, &w, &rm, &d), SIM_OK);
+  cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  ck_assert_int_eq(cyc_run(&a, &w, &co, &rs, &d), SIM_OK);
+  ck_assert_uint_eq(rm.main.nkernels, rs.main.nkernels);
+  for (size_t i = 0; i < rm.main.nkernels; i++) {
+    const sim_kernel_stats *m = &rm.main.kernels[i], *s = &rs.main.kernels[i];
+    ck_assert_str_eq(m->name, s->name);
+    ck_assert_msg(fabs(s->tensor_flops - m->tensor_flops) <= 1e-9 * m->tensor_flops, "%s flops", m->name);
+    ck_assert_msg(fabs((double)s->l2_read_bytes - (double)m->l2_read_bytes) <= 0.02 * m->l2_read_bytes,
+                  "%s l2 %llu vs %llu", m->name, (unsigned long long)s->l2_read_bytes,
+                  (unsigned long long)m->l2_read_bytes);
+    ck_assert_msg(fabs((double)s->hbm_write_bytes - (double)m->hbm_write_bytes) <= 0.05 * m->hbm_write_bytes + 4096,
+                  "%s hbm write", m->name);
+    ck_assert_msg(s->time_s > 0.5 * m->time_s && s->time_s < 2.0 * m->time_s, "%s time %g vs %g",
+                  m->name, s->time_s, m->time_s);
+  }
+}
+END_TEST
+/* }==== */
+
+/* {==== selections and traces ==== */
+START_TEST(selection_invariants) {
+  int32_t blk[64];
+  for (uint64_t t = 0; t < wl.problem.q_len; t += 37) {
+    uint32_t n = cyc_select_blocks(&wl, 0, 1, t, blk);
+    uint64_t cur = t / 64;
+    ck_assert_uint_eq(n, cur + 1 < 16 ? cur + 1 : 16);
+    for (uint32_t i = 0; i < n; i++) {
+      ck_assert_int_ge(blk[i], 0);
+      ck_assert_int_le(blk[i], (int32_t)cur);
+      for (uint32_t j = 0; j < i; j++)
+        ck_assert_int_ne(blk[i], blk[j]);
+    }
+    if (cur >= 16) {
+      ck_assert_int_eq(blk[0], 0);              /* initial */
+      ck_assert_int_eq(blk[1], (int32_t)cur);   /* local */
+      ck_assert_int_eq(blk[2], (int32_t)cur - 1);
+    }
+  }
+  /* Same coordinates, same blocks; another seed, other blocks. */
+  int32_t a[16], b[16];
+  cyc_select_blocks(&wl, 0, 2, 4000, a);
+  cyc_select_blocks(&wl, 0, 2, 4000, b);
+  ck_assert_mem_eq(a, b, sizeof a);
+  spec_workload w2 = wl;
+  w2.attention.selection.seed = 99;
+  cyc_select_blocks(&w2, 0, 2, 4000, b);
+  ck_assert(memcmp(a, b, sizeof a) != 0);
+}
+END_TEST
+
+static char tmpdir[64];
+static void tmp_setup(void) {
+  setup();
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/nsasim-trace-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+static void tmp_teardown(void) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(trace_round_trip) {
+  char path[128];
+  snprintf(path, sizeof path, "%s/sel.trace", tmpdir);
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_trace_write(path, &wl, &d), SIM_OK);
+  cyc_trace t;
+  ck_assert_int_eq(cyc_trace_read(path, &wl, &t, &d), SIM_OK);
+  ck_assert_uint_eq(t.entries, 4ull * 4096 * 16);
+  int32_t blk[16];
+  for (uint64_t q = 0; q < 4096; q += 101) {
+    cyc_select_blocks(&wl, 0, 3, q, blk);
+    ck_assert_mem_eq(t.idx + ((3 * 4096) + q) * 16, blk, sizeof blk);
+  }
+  cyc_trace_free(&t);
+}
+END_TEST
+
+static void corrupt(const char *path, long off, const void *bytes, size_t n) {
+  FILE *f = fopen(path, "r+b");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, off, SEEK_SET);
+  ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+  fclose(f);
+}
+
+START_TEST(trace_errors) {
+  char path[128], msg[600];
+  snprintf(path, sizeof path, "%s/bad.trace", tmpdir);
+  sim_diag d;
+  cyc_trace t;
+  struct {
+    long off;
+    const char *bytes;
+    size_t n;
+    const char *want;
+  } cases[] = {
+      {0, "XXXX", 4, "not a selection trace: bad magic (want \"NSASEL1\\n\")"},
+      {8, "\x02", 1, "unsupported trace version 2 (this build reads 1)"},
+      {16, "\x02", 1, "trace header field batch (byte 16) is 2 but the workload has 1"},
+      {40, "\x20", 1, "trace header field block (byte 40) is 32 but the workload has 64"},
+      {48, "\x01\x00\x00\x01", 4, "trace header field entries (byte 48) is 16777217 but the workload has 262144"},
+      {64 + 4 * 17, "\xff\x7f\x00\x00", 4, "entry 17 (byte 132) selects block 32767; query 1 may select -1 or 0..0"},
+      {64 + 4 * 18, "\xfe\xff\xff\xff", 4, "entry 18 (byte 136) selects block -2; query 1 may select -1 or 0..0"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sim_diag_clear(&d);
+    ck_assert_int_eq(cyc_trace_write(path, &wl, &d), SIM_OK);
+    corrupt(path, cases[i].off, cases[i].bytes, cases[i].n);
+    ck_assert_int_eq(cyc_trace_read(path, &wl, &t, &d), SIM_ERR_SYNTAX);
+    ck_assert_str_eq(d.msg, cases[i].want);
+    ck_assert_str_eq(d.file, path);
+  }
+  /* Truncated: claims more entries than it holds. */
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_trace_write(path, &wl, &d), SIM_OK);
+  ck_assert_int_eq(truncate(path, 1000), 0);
+  ck_assert_int_eq(cyc_trace_read(path, &wl, &t, &d), SIM_ERR_SYNTAX);
+  snprintf(msg, sizeof msg, "trace is 1000 bytes but its header promises 262144 entries (1048640 bytes)");
+  ck_assert_str_eq(d.msg, msg);
+  ck_assert_int_eq(truncate(path, 10), 0);
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_trace_read(path, &wl, &t, &d), SIM_ERR_SYNTAX);
+  ck_assert_str_eq(d.msg, "not a selection trace: shorter than its 64-byte header");
+  /* A workload of another shape. */
+  ck_assert_int_eq(cyc_trace_write(path, &wl, &d), SIM_OK);
+  spec_workload w2 = wl;
+  w2.problem.heads_kv = 8;
+  w2.problem.heads_q = 128;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_trace_read(path, &w2, &t, &d), SIM_ERR_SYNTAX);
+  ck_assert_str_eq(d.msg, "trace header field heads_kv (byte 20) is 4 but the workload has 8");
+}
+END_TEST
+/* }==== */
+
+/* {==== whole runs ==== */
+START_TEST(deterministic_and_watchdog) {
+  spec_arch a;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("h200", SRC "/arch/h200.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  static sim_result r1, r2;
+  cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  ck_assert_int_eq(cyc_run(&a, &wl, &co, &r1, &d), SIM_OK);
+  ck_assert_int_eq(cyc_run(&a, &wl, &co, &r2, &d), SIM_OK);
+  ck_assert_mem_eq(&r1, &r2, sizeof r1);
+  co.max_events = 1000;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run(&a, &wl, &co, &r1, &d), SIM_ERR_INTERNAL);
+  ck_assert_ptr_nonnull(strstr(d.msg, "watchdog: event limit reached"));
+  ck_assert_ptr_nonnull(strstr(d.msg, "CTAs resident"));
+}
+END_TEST
+
+START_TEST(every_phase_and_design_runs) {
+  spec_arch a;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("a100", SRC "/arch/a100.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  const char *ph[] = {"problem.phase=fwd", "problem.phase=bwd", "problem.phase=decode"};
+  const char *de[] = {"kernel.selected.design=group", "kernel.selected.design=kv_outer"};
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++) {
+      spec_workload w;
+      spec_override o[] = {{ph[i]}, {de[j]}, {"problem.seq_len=2048"}, {"attention.compression.method=mean"}};
+      ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 4, &w, NULL, &d), SIM_OK);
+      static sim_result r;
+      cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+      ck_assert_msg(cyc_run(&a, &w, &co, &r, &d) == SIM_OK, "%s %s: %s", ph[i], de[j], d.msg);
+      ck_assert(r.has_baseline && r.main.total_time_s > 0 && r.baseline.total_time_s > 0);
+      for (size_t n = 0; n < r.main.nkernels; n++)
+        ck_assert_msg(r.main.kernels[n].has_cycle && r.main.kernels[n].cycles > 0, "%s", r.main.kernels[n].name);
+    }
+}
+END_TEST
+/* }==== */
+
+int main(void) {
+  Suite *s[4] = {suite_create("exact"), suite_create("agreement"), suite_create("trace"),
+                 suite_create("runs")};
+  TCase *tc = tcase_create("exact");
+  tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, memory_exact_cycles);
+  tcase_add_test(tc, engine_exact_cycles);
+  suite_add_tcase(s[0], tc);
+  tc = tcase_create("agreement");
+  tcase_set_timeout(tc, 120);
+  tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, streaming_matches_bandwidth);
+  tcase_add_test(tc, tensor_matches_peak);
+  tcase_add_test(tc, engines_agree_on_counts);
+  suite_add_tcase(s[1], tc);
+  tc = tcase_create("trace");
+  tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+  tcase_add_test(tc, selection_invariants);
+  tcase_add_test(tc, trace_round_trip);
+  tcase_add_test(tc, trace_errors);
+  suite_add_tcase(s[2], tc);
+  tc = tcase_create("runs");
+  tcase_set_timeout(tc, 300);
+  tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, deterministic_and_watchdog);
+  tcase_add_test(tc, every_phase_and_design_runs);
+  suite_add_tcase(s[3], tc);
+  SRunner *sr = srunner_create(s[0]);
+  for (int i = 1; i < 4; i++)
+    srunner_add_suite(sr, s[i]);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
