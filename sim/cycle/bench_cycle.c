@@ -61,5 +61,21 @@ int main(int argc, char **argv) {
   printf("bench-cycle: nsa.selected fwd, 1k tokens, sector fidelity: %llu sector requests in "
          "%.2f s = %.3g per second (target >= 1e7)\n",
          (unsigned long long)sectors, t1 - t0, sectors / (t1 - t0));
+  /* What the tile aggregation costs: the same kernel in both fidelities. */
+  spec_override o2[] = {{"problem.head_dim_qk=128"}, {"problem.seq_len=2048"}};
+  spec_load_workload(wl_path, wl_path, NULL, o2, 2, &w, NULL, &d);
+  sim_kernel_stats kt, ks;
+  opts.fidelity = CYC_FIDELITY_TILE;
+  if (cyc_nsa_selected_only(&a, &w, &opts, &kt, &sectors, &d) != SIM_OK)
+    return 1;
+  opts.fidelity = CYC_FIDELITY_SECTOR;
+  if (cyc_nsa_selected_only(&a, &w, &opts, &ks, &sectors, &d) != SIM_OK)
+    return 1;
+  printf("bench-cycle: tile vs sector fidelity, nsa.selected fwd at 2k tokens: time %.2f vs %.2f us "
+         "(%+.2f%%), HBM read %llu vs %llu B (%+.2f%%), L2 hit %.4f vs %.4f\n",
+         kt.time_s * 1e6, ks.time_s * 1e6, 100.0 * (kt.time_s / ks.time_s - 1),
+         (unsigned long long)kt.hbm_read_bytes, (unsigned long long)ks.hbm_read_bytes,
+         100.0 * ((double)kt.hbm_read_bytes / (double)ks.hbm_read_bytes - 1), kt.l2_read_hit_rate,
+         ks.l2_read_hit_rate);
   return 0;
 }
