@@ -5,6 +5,7 @@
 #ifndef NSASIM_CLI_CLI_INT_H
 #define NSASIM_CLI_CLI_INT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sim.h"
@@ -25,13 +26,17 @@ typedef struct cli_opts {
   int sector;            /* --fidelity sector */
   const char *timeline;  /* --timeline FILE */
   const char *out;       /* --out FILE */
+  int jobs;              /* --jobs N */
+  int jsonl;             /* --format jsonl */
+  int format_given;
+  uint64_t shard_i, shard_n; /* --shard I/N */
   const char **files; /* positional arguments */
   size_t nfiles;
 } cli_opts;
 
 /* Parses argv[first..argc). allowed: a string of the options this verb takes
 ** (a --arch, w --workload, e --engine, s --set, f --format, F --fidelity,
-** T --timeline, o --out; --help always). Positional
+** T --timeline, o --out, j --jobs, S --shard; --help always). Positional
 ** arguments are collected only if takes_files. */
 sim_status cli_parse(int argc, char **argv, int first, const char *allowed, int takes_files,
                      cli_opts *o, sim_diag *d);
@@ -50,6 +55,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Prints the diagnostic and returns the exit code for it. */
 int cli_fail(const sim_diag *d);

@@ -17,6 +17,7 @@ static const char usage[] =
     "  predict   predict the time, FLOPs, traffic and bounds of every kernel of a workload\n"
     "  check     validate spec files (arch/NAME.yaml, workloads/NAME.yaml) without running anything\n"
     "  params    print the reference of every spec key (type, unit, range, default, meaning)\n"
+    "  sweep     run every point of a sweep spec (axes over any spec key), CSV or JSON lines\n"
     "  trace     write the selection trace of an NSA workload's pattern (for --engine sim)\n"
     "  version   print the version and the git commit of the build\n"
     "  help      print this text\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv) {
     return cmd_params(argc, argv);
   if (strcmp(verb, "trace") == 0)
     return cmd_trace(argc, argv);
+  if (strcmp(verb, "sweep") == 0)
+    return cmd_sweep(argc, argv);
   if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
     if (argc > 2 && strcmp(argv[2], "--help") == 0) {
       fputs("usage: nsasim version\n\nPrints the nsasim version and the git commit it was built from.\n", stdout);

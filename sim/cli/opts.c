@@ -3,6 +3,7 @@
 ** Options are long-only and strict: an unknown or repeated option, a missing
 ** value or a bad enum is a usage error (exit 2), never ignored.
 */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_int.h"
@@ -60,7 +61,14 @@ sim_status cli_parse(int argc, char **argv, int first, const char *allowed, int 
         return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0, "--format given twice");
       if (!(v = value_of(argc, argv, &i, "--format", d)))
         return SIM_ERR_USAGE;
-      if (strcmp(v, "table") == 0)
+      o->format_given = 1;
+      if (strchr(allowed, 'S') && strcmp(v, "jsonl") == 0)
+        o->jsonl = 1;
+      else if (strchr(allowed, 'S') && strcmp(v, "csv") == 0)
+        o->format = CLI_FMT_CSV;
+      else if (strchr(allowed, 'S'))
+        return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0, "--format must be csv or jsonl, got '%s'", v);
+      else if (strcmp(v, "table") == 0)
         o->format = CLI_FMT_TABLE;
       else if (strcmp(v, "json") == 0)
         o->format = CLI_FMT_JSON;
@@ -79,6 +87,23 @@ sim_status cli_parse(int argc, char **argv, int first, const char *allowed, int 
     } else if (strchr(allowed, 'T') && is_opt(a, "--timeline")) {
       if (!(o->timeline = value_of(argc, argv, &i, "--timeline", d)))
         return SIM_ERR_USAGE;
+    } else if (strchr(allowed, 'j') && is_opt(a, "--jobs")) {
+      if (!(v = value_of(argc, argv, &i, "--jobs", d)))
+        return SIM_ERR_USAGE;
+      char *end = NULL;
+      long n = strtol(v, &end, 10);
+      if (!*v || *end || n < 1 || n > 1024)
+        return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0, "--jobs must be an integer in [1, 1024], got '%s'", v);
+      o->jobs = (int)n;
+    } else if (strchr(allowed, 'S') && is_opt(a, "--shard")) {
+      if (!(v = value_of(argc, argv, &i, "--shard", d)))
+        return SIM_ERR_USAGE;
+      unsigned long long si, sn;
+      char tail;
+      if (sscanf(v, "%llu/%llu%c", &si, &sn, &tail) != 2 || sn == 0 || si >= sn || sn > 1000000)
+        return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0, "--shard must be I/N with 0 <= I < N <= 1000000, got '%s'", v);
+      o->shard_i = si;
+      o->shard_n = sn;
     } else if (strchr(allowed, 'o') && is_opt(a, "--out")) {
       if (!(o->out = value_of(argc, argv, &i, "--out", d)))
         return SIM_ERR_USAGE;

@@ -95,7 +95,7 @@ const spec_field spec_arch_table[] = {
     SPEC_END};
 
 /* Rules no single row can express. */
-static sim_status arch_rules(const spec_arch *a, const spec_source *s, sim_diag *d) {
+sim_status spec_arch_rules(const spec_arch *a, const spec_source *s, sim_diag *d) {
   if ((uint64_t)a->sm.max_warps * 32u < a->sm.max_threads)
     return spec_error_at(s, "arch.sm.max_threads", SIM_ERR_RULE, d,
                          "'arch.sm.max_threads' = %u exceeds 'arch.sm.max_warps' x 32 = %u",
@@ -158,7 +158,7 @@ sim_status spec_load_arch(const char *display_name, const char *path, const char
   if (st == SIM_OK)
     st = spec_bind_text(src, text, len, spec_arch_table, "arch", ovr, novr, out, diag);
   if (st == SIM_OK)
-    st = arch_rules(out, src, diag);
+    st = spec_arch_rules(out, src, diag);
   sim_free(buf);
   if (st != SIM_OK || !srcp)
     spec_source_free(src);

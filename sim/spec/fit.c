@@ -144,3 +144,20 @@ sim_status spec_print_params(FILE *out, const char *which, sim_diag *d) {
   }
   return SIM_OK;
 }
+
+sim_status spec_point_set(spec_arch *a, spec_source *as, spec_workload *w, spec_source *ws,
+                          const char *key, const char *value, sim_diag *d) {
+  if (strncmp(key, "arch.", 5) == 0)
+    return spec_set_value(spec_arch_table, "arch", a, as, key + 5, value, d);
+  return spec_set_value(spec_workload_table, "", w, ws, key, value, d);
+}
+
+sim_status spec_point_check(spec_arch *a, const spec_source *as, spec_workload *w,
+                            const spec_source *ws, sim_diag *d) {
+  sim_status st = spec_arch_rules(a, as, d);
+  if (st == SIM_OK)
+    st = spec_workload_rules(w, ws, d);
+  if (st == SIM_OK)
+    st = spec_check_fit(a, w, ws, d);
+  return st;
+}

@@ -261,6 +261,84 @@ static int parse_double(const char *s, double *out) {
   return 1;
 }
 
+/* Parses s (plain: an unquoted YAML scalar) for row f into dst. On failure
+** writes the message into msg and returns the status. */
+static sim_status parse_value(const spec_field *f, const char *s, int plain, const char *path,
+                              void *dstv, char *msg, size_t n) {
+  char want[256];
+  char *dst = dstv;
+  spec_describe(f, want, sizeof want);
+  if (plain && (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)) {
+    snprintf(msg, n, "'%s' has no value; it must be %s", path, want);
+    return SIM_ERR_SCHEMA;
+  }
+  if (!plain && f->type != SPEC_F_STR && f->type != SPEC_F_ENUM) {
+    snprintf(msg, n, "'%s' must be %s, got the quoted string \"%s\"", path, want, s);
+    return SIM_ERR_SCHEMA;
+  }
+  switch (f->type) {
+  case SPEC_F_U32:
+  case SPEC_F_U64: {
+    uint64_t v;
+    if (!parse_uint(s, &v)) {
+      snprintf(msg, n, "'%s' must be %s, got '%s'", path, want, s);
+      return SIM_ERR_SCHEMA;
+    }
+    if ((double)v < f->min || (double)v > f->max) {
+      snprintf(msg, n, "'%s' = %s is out of range: must be %s", path, s, want);
+      return SIM_ERR_RANGE;
+    }
+    if (f->type == SPEC_F_U32)
+      *(uint32_t *)(void *)dst = (uint32_t)v;
+    else
+      *(uint64_t *)(void *)dst = v;
+    return SIM_OK;
+  }
+  case SPEC_F_F64: {
+    double v;
+    if (!parse_double(s, &v)) {
+      snprintf(msg, n, "'%s' must be %s, got '%s'", path, want, s);
+      return SIM_ERR_SCHEMA;
+    }
+    if (v < f->min || v > f->max) {
+      snprintf(msg, n, "'%s' = %s is out of range: must be %s", path, s, want);
+      return SIM_ERR_RANGE;
+    }
+    *(double *)(void *)dst = v;
+    return SIM_OK;
+  }
+  case SPEC_F_BOOL:
+    if (plain && strcmp(s, "true") == 0)
+      *(int *)(void *)dst = 1;
+    else if (plain && strcmp(s, "false") == 0)
+      *(int *)(void *)dst = 0;
+    else {
+      snprintf(msg, n, "'%s' must be %s, got '%s'", path, want, s);
+      return SIM_ERR_SCHEMA;
+    }
+    return SIM_OK;
+  case SPEC_F_ENUM:
+    for (int i = 0; f->names[i]; i++)
+      if (strcmp(s, f->names[i]) == 0) {
+        *(int *)(void *)dst = i;
+        return SIM_OK;
+      }
+    snprintf(msg, n, "'%s' must be %s, got '%s'", path, want, s);
+    return SIM_ERR_RANGE;
+  case SPEC_F_STR:
+    if (strlen(s) >= f->size) {
+      snprintf(msg, n, "'%s' is %zu bytes long; it must be %s", path, strlen(s), want);
+      return SIM_ERR_RANGE;
+    }
+    snprintf(dst, f->size, "%s", s);
+    return SIM_OK;
+  case SPEC_F_MAP:
+    break;
+  }
+  snprintf(msg, n, "'%s' is a mapping", path);
+  return SIM_ERR_SCHEMA;
+}
+
 static sim_status bind_scalar(bind_ctx *c, const spec_field *f, yaml_node_t *n,
                               const char *path, void *base) {
   char want[256];
@@ -271,64 +349,10 @@ static sim_status bind_scalar(bind_ctx *c, const spec_field *f, yaml_node_t *n,
   const char *s = (const char *)n->data.scalar.value;
   if (n->data.scalar.length != strlen(s))
     return node_error(c, n, SIM_ERR_SCHEMA, "'%s' contains a NUL byte", path);
-  if (is_plain(n) && (s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0))
-    return node_error(c, n, SIM_ERR_SCHEMA, "'%s' has no value; it must be %s", path, want);
-  char *dst = (char *)base + f->offset;
-  if (!is_plain(n) && f->type != SPEC_F_STR && f->type != SPEC_F_ENUM)
-    return node_error(c, n, SIM_ERR_SCHEMA, "'%s' must be %s, got the quoted string \"%s\"",
-                      path, want, s);
-  switch (f->type) {
-  case SPEC_F_U32:
-  case SPEC_F_U64: {
-    uint64_t v;
-    if (!is_plain(n) || !parse_uint(s, &v))
-      return node_error(c, n, SIM_ERR_SCHEMA, "'%s' must be %s, got '%s'", path, want, s);
-    if ((double)v < f->min || (double)v > f->max)
-      return node_error(c, n, SIM_ERR_RANGE, "'%s' = %s is out of range: must be %s", path,
-                        s, want);
-    if (f->type == SPEC_F_U32)
-      *(uint32_t *)(void *)dst = (uint32_t)v;
-    else
-      *(uint64_t *)(void *)dst = v;
-    break;
-  }
-  case SPEC_F_F64: {
-    double v;
-    if (!is_plain(n) || !parse_double(s, &v))
-      return node_error(c, n, SIM_ERR_SCHEMA, "'%s' must be %s, got '%s'", path, want, s);
-    if (v < f->min || v > f->max)
-      return node_error(c, n, SIM_ERR_RANGE, "'%s' = %s is out of range: must be %s", path,
-                        s, want);
-    *(double *)(void *)dst = v;
-    break;
-  }
-  case SPEC_F_BOOL:
-    if (is_plain(n) && strcmp(s, "true") == 0)
-      *(int *)(void *)dst = 1;
-    else if (is_plain(n) && strcmp(s, "false") == 0)
-      *(int *)(void *)dst = 0;
-    else
-      return node_error(c, n, SIM_ERR_SCHEMA, "'%s' must be %s, got '%s'", path, want, s);
-    break;
-  case SPEC_F_ENUM: {
-    int found = -1;
-    for (int i = 0; f->names[i]; i++)
-      if (strcmp(s, f->names[i]) == 0)
-        found = i;
-    if (found < 0)
-      return node_error(c, n, SIM_ERR_RANGE, "'%s' must be %s, got '%s'", path, want, s);
-    *(int *)(void *)dst = found;
-    break;
-  }
-  case SPEC_F_STR:
-    if (strlen(s) >= f->size)
-      return node_error(c, n, SIM_ERR_RANGE, "'%s' is %zu bytes long; it must be %s", path,
-                        strlen(s), want);
-    snprintf(dst, f->size, "%s", s);
-    break;
-  case SPEC_F_MAP:
-    return sim_diag_set(c->diag, SIM_ERR_INTERNAL, c->src->name, 0, 0, "map as scalar");
-  }
+  char msg[768];
+  sim_status st = parse_value(f, s, is_plain(n), path, (char *)base + f->offset, msg, sizeof msg);
+  if (st != SIM_OK)
+    return node_error(c, n, st, "%s", msg);
   return add_mark(c, path, n);
 }
 /* }==== */
@@ -686,6 +710,78 @@ done:
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
   return st;
+}
+/* }==== */
+
+/* {==== Points: re-using loaded specs (sweeps) ==== */
+size_t spec_source_marks(const spec_source *src) { return src->nmarks; }
+
+void spec_source_truncate(spec_source *src, size_t n) {
+  if (n < src->nmarks)
+    src->nmarks = n;
+}
+
+spec_source *spec_source_clone(const spec_source *src) {
+  spec_source *c = sim_malloc(sizeof *c);
+  if (!c)
+    return NULL;
+  *c = *src;
+  c->marks = NULL;
+  c->cap = src->nmarks + 32;
+  c->marks = sim_calloc(c->cap, sizeof *c->marks);
+  if (!c->marks) {
+    sim_free(c);
+    return NULL;
+  }
+  memcpy(c->marks, src->marks, src->nmarks * sizeof *c->marks);
+  return c;
+}
+
+sim_status spec_set_value(const spec_field *table, const char *root, void *base, spec_source *src,
+                          const char *key, const char *value, sim_diag *d) {
+  const spec_field *f = spec_table_lookup(table, key);
+  char path[256];
+  if (root[0])
+    snprintf(path, sizeof path, "%s.%s", root, key);
+  else
+    snprintf(path, sizeof path, "%s", key);
+  if (!f || f->type == SPEC_F_MAP)
+    return sim_diag_set(d, SIM_ERR_SCHEMA, src->name, 0, 0, "'%s' is not a key of the spec", path);
+  /* The row's offset is relative to its section: walk the sections. */
+  char buf[SPEC_PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", key);
+  char *save = NULL;
+  size_t off = 0;
+  const spec_field *t = table;
+  for (char *part = strtok_r(buf, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+    const spec_field *g = NULL;
+    for (const spec_field *r = t; r && r->key; r++)
+      if (strcmp(r->key, part) == 0)
+        g = r;
+    if (!g)
+      break;
+    off += g->offset;
+    t = g->sub;
+  }
+  char msg[768];
+  sim_status st = parse_value(f, value, 1, path, (char *)base + off, msg, sizeof msg);
+  if (st != SIM_OK)
+    return sim_diag_set(d, st, src->name, 0, 0, "%s", msg);
+  if (!spec_was_set(src, path)) {
+    if (src->nmarks == src->cap) {
+      size_t cap = src->cap ? src->cap * 2 : 64;
+      spec_mark *m = sim_realloc_array(src->marks, cap, sizeof *m);
+      if (!m)
+        return sim_diag_set(d, SIM_ERR_NOMEM, src->name, 0, 0, "out of memory");
+      src->marks = m;
+      src->cap = cap;
+    }
+    spec_mark *m = &src->marks[src->nmarks++];
+    memset(m, 0, sizeof *m);
+    snprintf(m->path, sizeof m->path, "%.127s", path);
+    m->ovr = -1;
+  }
+  return SIM_OK;
 }
 /* }==== */
 

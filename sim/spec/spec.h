@@ -171,6 +171,19 @@ typedef enum spec_kind { SPEC_KIND_UNKNOWN, SPEC_KIND_ARCH, SPEC_KIND_WORKLOAD }
 /* Arch or workload, from the file's top-level keys (for `nsasim check`). */
 sim_status spec_detect_kind(const char *path, spec_kind *kind, sim_diag *diag);
 void spec_source_free(spec_source *src);
+/* {==== Points: one loaded pair of specs, many variations (sweeps) ====
+** Clone the sources once per thread; per point, copy the base structs,
+** truncate the sources to their base mark count, set each KEY=VALUE (same
+** parsing and range checks as --set), then re-run every rule and the fit
+** check. */
+spec_source *spec_source_clone(const spec_source *src);
+size_t spec_source_marks(const spec_source *src);
+void spec_source_truncate(spec_source *src, size_t n);
+sim_status spec_point_set(spec_arch *a, spec_source *as, spec_workload *w, spec_source *ws,
+                          const char *key, const char *value, sim_diag *d);
+sim_status spec_point_check(spec_arch *a, const spec_source *as, spec_workload *w,
+                            const spec_source *ws, sim_diag *d);
+/* }==== */
 const char *spec_source_name(const spec_source *src);
 const char *spec_source_sha256(const spec_source *src);
 /* }==== */

@@ -80,6 +80,12 @@ sim_status spec_error_at(const spec_source *src, const char *path, sim_status st
 #endif
     ;
 
+/* Sets a key of an already bound struct, as --set would, and marks it given. */
+sim_status spec_set_value(const spec_field *table, const char *root, void *base, spec_source *src,
+                          const char *key, const char *value, sim_diag *d);
+sim_status spec_arch_rules(const spec_arch *a, const spec_source *s, sim_diag *d);
+sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag *d);
+
 /* "an integer in [1, 4096] (SMs)" and the like. */
 void spec_describe(const spec_field *f, char *buf, size_t n);
 /* Looks up a dotted path below a table ("sm.count"); NULL if unknown. */

@@ -178,7 +178,7 @@ void spec_decode_tokens(const spec_workload *wl, sim_tokens *t) {
 }
 
 /* {==== Rules ==== */
-static sim_status workload_rules(spec_workload *w, const spec_source *s, sim_diag *d) {
+sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag *d) {
   spec_problem *p = &w->problem;
   spec_attention *a = &w->attention;
   if (p->heads_q % p->heads_kv != 0)
@@ -290,7 +290,7 @@ sim_status spec_load_workload(const char *display_name, const char *path, const 
   if (st == SIM_OK)
     st = spec_bind_text(src, text, len, spec_workload_table, "", ovr, novr, out, diag);
   if (st == SIM_OK)
-    st = workload_rules(out, src, diag);
+    st = spec_workload_rules(out, src, diag);
   sim_free(buf);
   if (st != SIM_OK || !srcp)
     spec_source_free(src);
