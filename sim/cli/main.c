@@ -18,6 +18,8 @@ static const char usage[] =
     "  check     validate spec files (arch/NAME.yaml, workloads/NAME.yaml) without running anything\n"
     "  params    print the reference of every spec key (type, unit, range, default, meaning)\n"
     "  sweep     run every point of a sweep spec (axes over any spec key), CSV or JSON lines\n"
+    "  report    Markdown + HTML report with gnuplot figures: speedups, bounds, Pareto fronts,\n"
+    "            heatmaps, rooflines, a cycle-level timeline\n"
     "  trace     write the selection trace of an NSA workload's pattern (for --engine sim)\n"
     "  version   print the version and the git commit of the build\n"
     "  help      print this text\n"
@@ -44,6 +46,8 @@ int main(int argc, char **argv) {
     return cmd_trace(argc, argv);
   if (strcmp(verb, "sweep") == 0)
     return cmd_sweep(argc, argv);
+  if (strcmp(verb, "report") == 0)
+    return cmd_report(argc, argv);
   if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
     if (argc > 2 && strcmp(argv[2], "--help") == 0) {
       fputs("usage: nsasim version\n\nPrints the nsasim version and the git commit it was built from.\n", stdout);
