@@ -1,0 +1,148 @@
+/*
+** validate/kernels/val_common.cuh — device helpers shared by the validation kernels.
+** cp.async copies, ldmatrix fragment loads, the bf16 m16n8k16 tensor-core MMA (inline PTX), the
+** XOR-swizzled shared-memory tile layout, and launch bookkeeping (val_launch_info, >48 KB smem).
+** Fragment layouts follow the PTX ISA for mma.m16n8k16: lane = 4*g + c; A holds (row g|g+8,
+** cols 2c..2c+1 | +8), B holds (k 2c..2c+1 | +8, col g), C holds (row g|g+8, cols 2c, 2c+1).
+*/
+#ifndef VAL_COMMON_CUH
+#define VAL_COMMON_CUH
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "val_kernels.h"
+
+#define VAL_LOG2E 1.4426950408889634f
+#define VAL_LN2 0.6931471805599453f
+
+__device__ __forceinline__ uint32_t val_smem_u32(const void *p) {
+  return (uint32_t)__cvta_generic_to_shared(p);
+}
+
+/* 16-byte async copy global->shared; when !pred the 16 bytes are zero-filled (src-size 0), so
+** rows past the end of a tensor become zeros and cannot inject NaN through 0 * garbage. */
+__device__ __forceinline__ void val_cp_async16(uint32_t dst, const void *src, bool pred) {
+  int src_bytes = pred ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void val_cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N>
+__device__ __forceinline__ void val_cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+__device__ __forceinline__ void val_ldsm_x4(uint32_t r[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+__device__ __forceinline__ void val_ldsm_x4_t(uint32_t r[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+/* d += a * b for one 16x8x16 tile, bf16 operands, fp32 accumulators. */
+__device__ __forceinline__ void val_mma(float d[4], const uint32_t a[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%0,%1,%2,%3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/* Two floats -> packed bf16x2, first argument in the low half (lower column index). */
+__device__ __forceinline__ uint32_t val_pack_bf16(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t *>(&v);
+}
+
+/*
+** Swizzled tile: rows of D bf16 (D/8 16-byte chunks, D a multiple of 64). Chunk c of row r is
+** stored at chunk c ^ (r & 7): the 8 rows an ldmatrix reads at one logical column then hit 8
+** different 16-byte bank groups instead of one (rows are 256 or 384 B apart, a multiple of 128).
+** Returns the element offset.
+*/
+template <int D>
+__device__ __forceinline__ int val_swz(int row, int chunk) {
+  return row * D + ((chunk ^ (row & 7)) << 3);
+}
+
+/* Cooperative async load of ROWS x D bf16 from global rows (row_stride elements apart) into a
+** swizzled tile; rows >= rows_valid are zero-filled. */
+template <int ROWS, int D, int NT>
+__device__ __forceinline__ void val_load_tile(__nv_bfloat16 *smem, const __nv_bfloat16 *g, long long row_stride,
+                                              int rows_valid, int tid) {
+  constexpr int CH = D / 8;
+  const uint32_t base = val_smem_u32(smem);
+#pragma unroll
+  for (int i = tid; i < ROWS * CH; i += NT) {
+    const int r = i / CH, c = i % CH;
+    const bool ok = r < rows_valid;
+    const __nv_bfloat16 *src = ok ? g + (long long)r * row_stride + c * 8 : g;
+    val_cp_async16(base + 2u * (uint32_t)val_swz<D>(r, c), src, ok);
+  }
+}
+
+/* A fragment (16x16) at (r0, k0) of a swizzled row-major tile. */
+template <int D>
+__device__ __forceinline__ void val_frag_a(uint32_t a[4], const __nv_bfloat16 *tile, int r0, int k0, int lane) {
+  const int row = r0 + (lane & 15);
+  const int ch = (k0 >> 3) + (lane >> 4);
+  val_ldsm_x4(a, val_smem_u32(tile + val_swz<D>(row, ch)));
+}
+
+/* B fragments for S = A * T^T where T is a [n][k] tile (K stored key-major): keys n0..n0+15,
+** k0..k0+15. b[0..1] serve n-tile n0, b[2..3] n-tile n0+8. */
+template <int D>
+__device__ __forceinline__ void val_frag_b_nk(uint32_t b[4], const __nv_bfloat16 *tile, int n0, int k0, int lane) {
+  const int row = n0 + (lane & 7) + ((lane >> 4) << 3);
+  const int ch = (k0 >> 3) + ((lane >> 3) & 1);
+  val_ldsm_x4(b, val_smem_u32(tile + val_swz<D>(row, ch)));
+}
+
+/* B fragments for O = P * T where T is a [k][n] tile (V stored key-major): keys k0..k0+15,
+** columns n0..n0+15, via ldmatrix.trans. b[0..1] serve n-tile n0, b[2..3] n-tile n0+8. */
+template <int D>
+__device__ __forceinline__ void val_frag_b_kn(uint32_t b[4], const __nv_bfloat16 *tile, int k0, int n0, int lane) {
+  const int row = k0 + (lane & 7) + (((lane >> 3) & 1) << 3);
+  const int ch = (n0 >> 3) + (lane >> 4);
+  val_ldsm_x4_t(b, val_smem_u32(tile + val_swz<D>(row, ch)));
+}
+
+/* Raise the dynamic shared-memory limit before every launch that needs more than 48 KB. It is
+** not a stream operation, so it is also legal while a stream is being captured into a graph
+** (FlashAttention-2 does the same on every launch). */
+template <typename F>
+static cudaError_t val_prepare(F *func, size_t dyn_smem_bytes) {
+  if (dyn_smem_bytes <= 48 * 1024) return cudaSuccess;
+  return cudaFuncSetAttribute(func, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)dyn_smem_bytes);
+}
+
+template <typename F>
+static cudaError_t val_fill_info(val_launch_info *info, F *func, const char *name, dim3 grid, dim3 block,
+                                 size_t dyn_smem_bytes) {
+  if (!info) return cudaSuccess;
+  cudaFuncAttributes a;
+  cudaError_t e = cudaFuncGetAttributes(&a, func);
+  if (e != cudaSuccess) return e;
+  info->func_name = name;
+  info->grid_x = grid.x;
+  info->grid_y = grid.y;
+  info->grid_z = grid.z;
+  info->block_threads = block.x * block.y * block.z;
+  info->dyn_smem_bytes = dyn_smem_bytes;
+  info->num_regs = a.numRegs;
+  info->static_smem_bytes = a.sharedSizeBytes;
+  info->local_bytes = a.localSizeBytes;
+  info->max_threads_per_block = a.maxThreadsPerBlock;
+  return cudaSuccess;
+}
+
+/* Floor division for possibly negative numerators (positions before the first key). */
+__host__ __device__ __forceinline__ int val_floordiv(int a, int b) {
+  return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+#endif /* VAL_COMMON_CUH */

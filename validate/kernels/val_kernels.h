@@ -1,0 +1,245 @@
+/*
+** validate/kernels/val_kernels.h — C interface of the CUDA validation kernels.
+** Parameter structs and extern "C" launchers shared by the .cu kernels and the C harness.
+** Tensor layouts (row-major, bf16 unless noted): Q [B, Tq, Hq, Dqk], K [B, Tk, Hkv, Dqk],
+** V [B, Tk, Hkv, Dv], O [B, Tq, Hq, Dv]; LSE fp32 [B, Hq, Tq] (natural log, -inf for a row that
+** sees no key). Every launcher returns the cudaError_t of the launch (cudaGetLastError) and, when
+** `info` is not NULL, fills it with the grid, block and compiler resources of the kernel it chose.
+*/
+#ifndef VAL_KERNELS_H
+#define VAL_KERNELS_H
+
+#include <stdint.h>
+#include <cuda_runtime_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a launcher used, so the CSV can be joined with a workload's `kernel:` mapping. */
+typedef struct val_launch_info {
+  const char *func_name;     /* instantiation, e.g. "attn_fwd<192/128/128/64/2>" (no commas: CSV) */
+  unsigned grid_x, grid_y, grid_z;
+  unsigned block_threads;
+  size_t dyn_smem_bytes;     /* dynamic shared memory given at launch */
+  int num_regs;              /* cudaFuncAttributes.numRegs (per thread) */
+  size_t static_smem_bytes;  /* cudaFuncAttributes.sharedSizeBytes */
+  size_t local_bytes;        /* cudaFuncAttributes.localSizeBytes: >0 means spills/stack */
+  int max_threads_per_block; /* cudaFuncAttributes.maxThreadsPerBlock */
+} val_launch_info;
+
+/*
+** Token-major FlashAttention-2 forward (one CTA per (block_m query rows, query head)).
+** Serves three kernels through its mask: key j sits at position j*kv_pos_stride + kv_pos_off and
+** query row r at q_pos0 + r; key j is visible to row r iff pos(j) <= pos(r) and, when window > 0,
+** pos(j) > pos(r) - window. Full causal: stride 1, off 0, window 0. Compressed attention:
+** stride d, off l-1 (compressed block i covers tokens [i*d, i*d+l-1]). Sliding window: window w.
+*/
+typedef struct val_attn_fwd_params {
+  const void *q, *k, *v;   /* bf16 */
+  void *o;                 /* bf16 [B, Tq, Hq, Dv] */
+  float *lse;              /* [B, Hq, Tq] */
+  int batch, seq_q, seq_k, heads_q, heads_kv, d_qk, d_v;
+  int q_pos0, kv_pos_stride, kv_pos_off, window;
+  float scale;             /* softmax scale, usually 1/sqrt(d_qk) */
+  int block_m, block_n, stages; /* mapping; warps = block_m / 16 */
+} val_attn_fwd_params;
+
+cudaError_t val_launch_attn_fwd(const val_attn_fwd_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Group-centric attention ([NSA] §3.4): one CTA per (query token, KV head, KV split); the Q tile
+** holds all h = Hq/Hkv heads of the group (padded to 16 MMA rows); K/V tiles of block_n = 64 or
+** 32 keys are streamed through shared memory and shared by the whole group.
+** mode VAL_GROUP_RANGE: keys are all rows of K with the position rule of val_attn_fwd_params
+**   (used for decode of full attention, compressed and window branches).
+** mode VAL_GROUP_INDEX: keys are the blocks blk_idx[b, t, hkv, 0..n_blk) of blk_size tokens
+**   (selected branch); index < 0 means "no block"; keys after the query position are masked.
+** splits > 1: CTAs write fp32 partial outputs o_part [splits, B, Tq, Hq, Dv] and lse_part
+** [splits, B, Hq, Tq]; val_launch_split_combine() then reduces them into o and lse.
+*/
+enum { VAL_GROUP_RANGE = 0, VAL_GROUP_INDEX = 1 };
+
+typedef struct val_attn_group_params {
+  const void *q, *k, *v;
+  void *o;                 /* bf16 [B, Tq, Hq, Dv] (splits == 1) */
+  float *lse;              /* [B, Hq, Tq] (splits == 1) */
+  float *o_part, *lse_part;/* used when splits > 1 or write_part */
+  int batch, seq_q, seq_k, heads_q, heads_kv, d_qk, d_v;
+  int q_pos0, kv_pos_stride, kv_pos_off, window;
+  int mode;
+  const int32_t *blk_idx;  /* [B, Tq, Hkv, n_blk] */
+  int n_blk, blk_size;
+  int splits, stages;
+  int block_n;             /* keys per tile: 64 (4 warps) or 32 (2 warps) */
+  int write_part;          /* 1: write o_part/lse_part even when splits == 1 (fused decode combine) */
+  float *logits;           /* optional, range mode with seq_q == 1: scale*log2(e)*q.k per (b, hkv,
+                           ** head row < 16, key), -inf where masked: [B, Hkv, 16, seq_k] */
+  float scale;
+} val_attn_group_params;
+
+cudaError_t val_launch_attn_group(const val_attn_group_params *p, cudaStream_t s, val_launch_info *info);
+/* Resident CTAs per SM of the group kernel for this shape (occupancy API), to size decode splits
+** to one full wave. Returns 0 on error. */
+int val_attn_group_ctas_per_sm(int d_qk, int d_v, int block_n, int stages);
+
+/* Reduce split-KV partials: o = sum_s exp(lse_s - lse) o_s, lse = log sum_s exp(lse_s). */
+typedef struct val_split_combine_params {
+  const float *o_part, *lse_part;
+  void *o;                 /* bf16 [B, Tq, Hq, Dv] */
+  float *lse;              /* [B, Hq, Tq] */
+  int batch, seq_q, heads_q, d_v, splits;
+} val_split_combine_params;
+
+cudaError_t val_launch_split_combine(const val_split_combine_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** NSA compression by mean pooling: out[b, i, h, :] = mean_{u<l} in[b, i*d + u, h, :] for
+** i in [first_block, n_blocks). Decode passes first_block = n_blocks - 1 (only the newest block).
+** K and V are pooled in one launch.
+*/
+typedef struct val_compress_params {
+  const void *k, *v;       /* [B, T, Hkv, Dqk] / [B, T, Hkv, Dv] */
+  void *k_cmp, *v_cmp;     /* [B, n_blocks, Hkv, D] */
+  int batch, seq_len, heads_kv, d_qk, d_v;
+  int cmp_len, cmp_stride, n_blocks, first_block;
+} val_compress_params;
+
+cudaError_t val_launch_compress(const val_compress_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Importance scores ([NSA] Eq. 8-10): p_cmp = exp(q.k_cmp*scale - lse_cmp) per head, mapped to
+** selection blocks with Eq. 9 (0-based form: p_slc[j] = sum_{m<l'/d} sum_{n<l/d}
+** p_cmp[(l'/d)(j+1) - 1 - m - n]) and summed over the heads of the group (Eq. 10).
+** Writes scores[b, hkv, t, j] for every j <= pos(t)/l' (other entries are not written).
+** One CTA per (8 query tokens, KV head, split of the compressed keys); one warp per token.
+*/
+typedef struct val_scores_params {
+  const void *q, *k_cmp;   /* Q [B, Tq, Hq, Dqk], K_cmp [B, n_cmp, Hkv, Dqk] */
+  const float *lse_cmp;    /* [B, Hq, Tq] from compressed attention */
+  float *scores;           /* [B, Hkv, Tq, n_sel] */
+  int batch, seq_q, n_cmp, heads_q, heads_kv, d_qk;
+  int q_pos0, cmp_len, cmp_stride, sel_len, n_sel, splits;
+  float scale;
+} val_scores_params;
+
+cudaError_t val_launch_scores(const val_scores_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Top-n selection (Eq. 11) with forced blocks: block 0 (initial) and the blocks holding pos(t) and
+** pos(t) - l' (local) are always taken; the rest by descending score, ties to the lower index.
+** Output idx[b, t, hkv, 0..n) ascending, -1 padded when fewer than n blocks exist.
+*/
+typedef struct val_topn_params {
+  const float *scores;     /* [B, Hkv, Tq, n_sel] */
+  int32_t *idx;            /* [B, Tq, Hkv, n] */
+  int batch, seq_q, heads_kv, q_pos0, sel_len, n_sel, n;
+} val_topn_params;
+
+cudaError_t val_launch_topn(const val_topn_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Decode selection from the compressed branch's logits (written by the group kernel with
+** `logits`): p = sum over the group's heads of exp2(logit - lse*log2 e) (Eq. 8, 10), Eq. 9 to
+** selection blocks, then the top-n of val_launch_topn. One CTA per (sequence, KV head); the
+** compressed keys are not read a second time.
+*/
+typedef struct val_select_decode_params {
+  const float *logits;     /* [B, Hkv, 16, n_cmp] */
+  const float *lse_cmp;    /* [B, Hq, 1] */
+  float *scores;           /* [B, Hkv, 1, n_sel] */
+  int32_t *idx;            /* [B, 1, Hkv, n] */
+  int batch, heads_q, heads_kv, n_cmp, q_pos, cmp_len, cmp_stride, sel_len, n_sel, n;
+} val_select_decode_params;
+
+cudaError_t val_launch_select_decode(const val_select_decode_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Decode gated combine that also finishes the split-KV reduction of the selected and window
+** branches: o = g0 o_cmp + g1 reduce(o_part_slc) + g2 reduce(o_part_win), one launch instead of three.
+*/
+typedef struct val_gate_split_params {
+  const void *o_cmp, *gates;              /* bf16 */
+  const float *o_part_slc, *lse_part_slc; /* [splits_slc, rows, Dv], [splits_slc, B, Hq, 1] */
+  const float *o_part_win, *lse_part_win;
+  void *o;
+  int rows, d_v, splits_slc, splits_win;  /* rows = B * Hq (one query per sequence) */
+} val_gate_split_params;
+
+cudaError_t val_launch_gate_combine_split(const val_gate_split_params *p, cudaStream_t s, val_launch_info *info);
+
+/* Gated combine: o = g[...,0]*o_cmp + g[...,1]*o_slc + g[...,2]*o_win; gates bf16 [B, Tq, Hq, 3]. */
+typedef struct val_gate_params {
+  const void *o_cmp, *o_slc, *o_win, *gates;
+  void *o;
+  int64_t rows;            /* B * Tq * Hq */
+  int d_v;
+} val_gate_params;
+
+cudaError_t val_launch_gate_combine(const val_gate_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Full-attention backward (FlashAttention-2 style, causal, GQA), d_v = 128, d_qk = 128 or 192.
+** preprocess: delta[b, h, t] = sum_d dO * O. dkdv: one CTA per (64 keys, KV head), looping over
+** the heads of the group and the query tiles (group sum in registers); dq: one CTA per
+** (64 queries, query head). lse is the forward's. dK/dV/dQ are written in bf16.
+*/
+typedef struct val_attn_bwd_params {
+  const void *q, *k, *v, *o, *d_o; /* bf16 */
+  const float *lse;                /* [B, Hq, T] from the forward */
+  float *delta;                    /* [B, Hq, T] written by the preprocess */
+  void *dq, *dk, *dv;              /* bf16, shaped like q, k, v */
+  int batch, seq_len, heads_q, heads_kv, d_qk, d_v;
+  float scale;
+} val_attn_bwd_params;
+
+cudaError_t val_launch_attn_bwd_pre(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_attn_bwd_dkdv(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_attn_bwd_dq(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** NSA selected-branch backward (nsa_bwd.cu), l' = 64. Inputs: the branch's forward lse, delta =
+** rowsum(dO * O_slc) (val_launch_attn_bwd_pre with o = O_slc), and the top-n indices.
+** dq: group-centric like the forward, one CTA per (token, KV head) over its selected blocks.
+** index: inverted index (block -> tokens that selected it): count, scan, fill, and a chunk table
+**   that cuts long lists (the forced initial block is chosen by every token) into chunks of
+**   chunk_tokens tokens, so no CTA serialises over the whole sequence.
+** dkdv: one CTA per chunk: K/V of the block stay in shared memory, each token of the chunk brings
+**   its 16-head Q and dO tile; fp32 atomics add the chunk's dK/dV, a final pass converts to bf16.
+*/
+typedef struct val_sel_bwd_params {
+  const void *q, *k, *v, *d_o;   /* bf16; k, v: the selected branch's [B, T, Hkv, D] */
+  const float *lse, *delta;      /* [B, Hq, T] */
+  const int32_t *idx;            /* [B, T, Hkv, n] */
+  void *dq, *dk, *dv;            /* bf16 outputs */
+  float *dk_acc, *dv_acc;        /* fp32 workspaces shaped like k, v */
+  int32_t *cnt, *off, *cursor;   /* [B * Hkv * n_sel] workspaces */
+  int32_t *list;                 /* [B * Hkv * T * n] tokens per block */
+  int32_t *chunks;               /* [max_chunks][2] (block entry, chunk number) */
+  int32_t *n_chunks;             /* [1] */
+  int max_chunks, chunk_tokens;
+  int batch, seq_len, heads_q, heads_kv, d_qk, d_v, sel_len, n_sel, n;
+  float scale;
+} val_sel_bwd_params;
+
+/* Upper bound of the chunk count for the chunk table allocation. */
+long long val_sel_bwd_max_chunks(int batch, int seq_len, int heads_kv, int n, int n_sel, int chunk_tokens);
+cudaError_t val_launch_sel_bwd_dq(const val_sel_bwd_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_sel_bwd_index(const val_sel_bwd_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_sel_bwd_dkdv(const val_sel_bwd_params *p, cudaStream_t s, val_launch_info *info);
+
+/* Harness utilities (val_util.cu): deterministic uniform bf16 fill from a counter hash, so big
+** inputs are generated on the device and copied back only when a reference needs them; and a
+** spin kernel that keeps the GPU busy while the host enqueues a timed batch of launches. */
+cudaError_t val_fill_uniform_bf16(void *dst, int64_t n, uint64_t seed, float lo, float hi, cudaStream_t s);
+cudaError_t val_spin(int64_t cycles, cudaStream_t s);
+
+/* Which (d_qk, d_v) and mappings were compiled; the harness rejects others before launching. */
+int val_attn_fwd_supported(int d_qk, int d_v, int block_m, int block_n, int stages);
+int val_attn_group_supported(int d_qk, int d_v, int block_n, int stages);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAL_KERNELS_H */
