@@ -57,6 +57,7 @@ int cmd_params(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Prints the diagnostic and returns the exit code for it. */
 int cli_fail(const sim_diag *d);

@@ -18,6 +18,7 @@ static const char usage[] =
     "  check     validate spec files (arch/NAME.yaml, workloads/NAME.yaml) without running anything\n"
     "  params    print the reference of every spec key (type, unit, range, default, meaning)\n"
     "  sweep     run every point of a sweep spec (axes over any spec key), CSV or JSON lines\n"
+    "  merge     join the outputs of sweep --shard runs into one\n"
     "  report    Markdown + HTML report with gnuplot figures: speedups, bounds, Pareto fronts,\n"
     "            heatmaps, rooflines, a cycle-level timeline\n"
     "  trace     write the selection trace of an NSA workload's pattern (for --engine sim)\n"
@@ -48,6 +49,8 @@ int main(int argc, char **argv) {
     return cmd_sweep(argc, argv);
   if (strcmp(verb, "report") == 0)
     return cmd_report(argc, argv);
+  if (strcmp(verb, "merge") == 0)
+    return cmd_merge(argc, argv);
   if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
     if (argc > 2 && strcmp(argv[2], "--help") == 0) {
       fputs("usage: nsasim version\n\nPrints the nsasim version and the git commit it was built from.\n", stdout);
@@ -57,7 +60,18 @@ int main(int argc, char **argv) {
       fprintf(stderr, "nsasim: error: version takes no arguments\n");
       return 2;
     }
-    printf("nsasim %s (git %s)\n", SIM_VERSION, nsasim_git_commit());
+    printf("nsasim %s (git %s; features:%s%s)\n", SIM_VERSION, nsasim_git_commit(),
+#ifdef _OPENMP
+           " openmp",
+#else
+           "",
+#endif
+#ifdef NSASIM_HAVE_MPI
+           " mpi"
+#else
+           ""
+#endif
+    );
     return 0;
   }
   if (strcmp(verb, "help") == 0 || strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {

@@ -88,6 +88,12 @@ static sim_status add_mark(bind_ctx *c, const char *path, const yaml_node_t *n) 
 }
 
 static sim_status vreport(const spec_source *s, const spec_mark *m, sim_status st,
+                          sim_diag *diag, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 0)))
+#endif
+    ;
+static sim_status vreport(const spec_source *s, const spec_mark *m, sim_status st,
                           sim_diag *diag, const char *fmt, va_list ap) {
   char msg[1024];
   vsnprintf(msg, sizeof msg, fmt, ap);

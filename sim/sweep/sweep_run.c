@@ -6,6 +6,10 @@
 ** for any thread count, and an interrupted sweep leaves only whole rows: a
 ** rerun with the same --out reads them, drops a torn last line, and goes on
 ** from the next point.
+** Under MPI (built with it, run by mpirun) rank r computes the points of each
+** chunk with index = r mod ranks (neighbouring points cost about the same,
+** so interleaving balances the ranks); rank 0 gathers the rows and alone
+** reads and writes the output, so the bytes match a single process's.
 */
 #define _POSIX_C_SOURCE 200809L
 
@@ -17,6 +21,9 @@
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef NSASIM_HAVE_MPI
+#include <mpi.h>
 #endif
 
 #include "alloc.h"
@@ -269,7 +276,19 @@ sim_status swp_run(const spec_sweep *sw, const swp_opts *o, swp_summary *sum, si
   header(sw, o, hdr, sizeof hdr);
   uint64_t next = first;
   FILE *out = stdout;
-  if (o->out_path) {
+  int is_root = 1;
+#ifdef NSASIM_HAVE_MPI
+  {
+    int on = 0, rk = 0;
+    MPI_Initialized(&on);
+    if (on)
+      MPI_Comm_rank(MPI_COMM_WORLD, &rk);
+    is_root = rk == 0;
+  }
+#endif
+  if (!is_root)
+    out = NULL;
+  if (o->out_path && is_root) {
     st = resume(o->out_path, hdr, first, &next, d);
     if (st == SIM_OK) {
       out = fopen(o->out_path, next > first ? "ab" : "wb");
@@ -277,7 +296,7 @@ sim_status swp_run(const spec_sweep *sw, const swp_opts *o, swp_summary *sum, si
         st = sim_diag_set(d, SIM_ERR_IO, o->out_path, 0, 0, "cannot write");
     }
   }
-  if (st == SIM_OK && next == first && hdr[0])
+  if (st == SIM_OK && is_root && next == first && hdr[0])
     fputs(hdr, out);
   sum->resumed_from = next;
   int threads = 1;
@@ -295,9 +314,39 @@ sim_status swp_run(const spec_sweep *sw, const swp_opts *o, swp_summary *sum, si
     if (!wk[t].as || !wk[t].ws)
       st = sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
   }
+  int rank = 0, ranks = 1;
+#ifdef NSASIM_HAVE_MPI
+  int mpi_on = 0;
+  MPI_Initialized(&mpi_on);
+  if (mpi_on) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    /* rank 0 read the output; every rank starts where it says */
+    unsigned long long nx = next;
+    int ok = st == SIM_OK;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Bcast(&nx, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    next = nx;
+    if (!ok && st == SIM_OK)
+      st = sim_diag_set(d, SIM_ERR_IO, "", 0, 0, "another MPI rank failed to start the sweep");
+  }
+#endif
+  /* A round is CHUNK points; each rank takes every ranks-th one, at most
+  ** `per` of them, so rank 0's gather buffer is one chunk whatever the ranks. */
+  uint64_t span = CHUNK, per = (CHUNK + (uint64_t)ranks - 1) / (uint64_t)ranks;
+#ifdef NSASIM_HAVE_MPI
+  char *gathered = NULL;
+  int *kinds_all = NULL;
+  if (ranks > 1 && rank == 0 && st == SIM_OK &&
+      (!(gathered = sim_calloc((size_t)(per * (uint64_t)ranks), ROW_MAX)) ||
+       !(kinds_all = sim_calloc((size_t)(per * (uint64_t)ranks), sizeof *kinds_all))))
+    st = sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+#endif
   double t0 = now_s(), last_print = 0;
-  for (uint64_t c = next; st == SIM_OK && c < last; c += CHUNK) {
-    int64_t n = (int64_t)(last - c < CHUNK ? last - c : CHUNK);
+  for (uint64_t c = next; st == SIM_OK && c < last; c += span) {
+    uint64_t round = last - c < span ? last - c : span;
+    /* this rank's points of the round: c + rank, c + rank + ranks, ... */
+    int64_t n = round > (uint64_t)rank ? (int64_t)((round - (uint64_t)rank + (uint64_t)ranks - 1) / (uint64_t)ranks) : 0;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
 #endif
@@ -306,36 +355,64 @@ sim_status swp_run(const spec_sweep *sw, const swp_opts *o, swp_summary *sum, si
 #ifdef _OPENMP
       t = omp_get_thread_num();
 #endif
-      do_point(sw, o, &b, &wk[t], c + (uint64_t)i, rows + (size_t)i * ROW_MAX, ROW_MAX, &kinds[i]);
+      do_point(sw, o, &b, &wk[t], c + (uint64_t)rank + (uint64_t)i * (uint64_t)ranks,
+               rows + (size_t)i * ROW_MAX, ROW_MAX, &kinds[i]);
     }
-    for (int64_t i = 0; i < n; i++) {
-      fputs(rows + (size_t)i * ROW_MAX, out);
-      if (kinds[i] == 0)
-        sum->ok++;
-      else if (kinds[i] == 1)
-        sum->skipped++;
-      else
-        sum->filtered++;
-      if (kinds[i] == 1 && !sw->skip_invalid) {
-        st = sim_diag_set(d, SIM_ERR_RULE, "", 0, 0,
-                          "point %llu is invalid and constraints.skip_invalid is false (its row says why)",
-                          (unsigned long long)(c + (uint64_t)i));
-        break;
+    const char *slot = rows;
+    const int *kind = kinds;
+#ifdef NSASIM_HAVE_MPI
+    if (ranks > 1) {
+      /* every rank sends `per` fixed-size slots; rank 0 interleaves them */
+      MPI_Gather(rows, (int)(per * ROW_MAX), MPI_CHAR, gathered, (int)(per * ROW_MAX), MPI_CHAR, 0,
+                 MPI_COMM_WORLD);
+      MPI_Gather(kinds, (int)per, MPI_INT, kinds_all, (int)per, MPI_INT, 0, MPI_COMM_WORLD);
+      slot = gathered;
+      kind = kinds_all;
+    }
+#endif
+    if (rank == 0)
+      for (uint64_t p = 0; p < round; p++) {
+        /* point c + p was computed by rank p mod ranks as its (p / ranks)-th */
+        size_t at = (size_t)((p % (uint64_t)ranks) * per + p / (uint64_t)ranks);
+        fputs(slot + at * ROW_MAX, out);
+        if (kind[at] == 0)
+          sum->ok++;
+        else if (kind[at] == 1)
+          sum->skipped++;
+        else
+          sum->filtered++;
+        if (kind[at] == 1 && !sw->skip_invalid) {
+          st = sim_diag_set(d, SIM_ERR_RULE, "", 0, 0,
+                            "point %llu is invalid and constraints.skip_invalid is false (its row says why)",
+                            (unsigned long long)(c + p));
+          break;
+        }
       }
-    }
-    if (fflush(out) != 0 || ferror(out))
+    if (rank == 0 && (fflush(out) != 0 || ferror(out)))
       st = sim_diag_set(d, SIM_ERR_IO, o->out_path ? o->out_path : "stdout", 0, 0, "write failed");
-    sum->points += (uint64_t)n;
+#ifdef NSASIM_HAVE_MPI
+    if (ranks > 1) {
+      int ok = st == SIM_OK;
+      MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+      if (!ok && st == SIM_OK)
+        st = sim_diag_set(d, SIM_ERR_RULE, "", 0, 0, "rank 0 stopped the sweep");
+    }
+#endif
+    sum->points += round;
     double t = now_s();
-    if (o->progress && (t - last_print > 0.5 || c + (uint64_t)n >= last)) {
+    if (o->progress && rank == 0 && (t - last_print > 0.5 || c + round >= last)) {
       double rate = sum->points / (t - t0 > 0 ? t - t0 : 1e-9);
       fprintf(stderr, "\rsweep %s: %llu/%llu points, %.0f/s, ETA %.0f s   ", sw->name,
-              (unsigned long long)(c + (uint64_t)n), (unsigned long long)last, rate,
-              (double)(last - c - (uint64_t)n) / (rate > 0 ? rate : 1));
+              (unsigned long long)(c + round), (unsigned long long)last, rate,
+              (double)(last - c - round) / (rate > 0 ? rate : 1));
       last_print = t;
     }
   }
-  if (o->progress)
+#ifdef NSASIM_HAVE_MPI
+  sim_free(gathered);
+  sim_free(kinds_all);
+#endif
+  if (o->progress && is_root)
     fputc('\n', stderr);
   sum->seconds = now_s() - t0;
   if (out && out != stdout && fclose(out) != 0 && st == SIM_OK)
