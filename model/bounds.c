@@ -22,7 +22,7 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   /* Round-robin dispatch: the busiest SM runs ceil(ctas / SMs) CTAs. */
   double busy = ceil(ctas / sms);
   double per_cta = busy / ctas;
-  double rate = spec_arch_tensor_flops_per_clk(a, wl->problem.dtype) * a->efficiency.tensor;
+  double rate = spec_kernel_tensor_flops_per_clk(a, wl, w->map);
   double *bt = out->bound_time_s;
   bt[SIM_BOUND_TENSOR] = w->tensor_flops * per_cta / (rate * clk);
   bt[SIM_BOUND_FP32] = w->fp32_flops * per_cta / (a->compute.fp32_flops_per_clk * clk);

@@ -58,12 +58,14 @@ int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 /* Prints the diagnostic and returns the exit code for it. */
 int cli_fail(const sim_diag *d);
 
 extern const char nsasim_default_arch_yaml[];
 extern const char nsasim_default_workload_yaml[];
+extern const char nsasim_full_workload_yaml[];
 const char *nsasim_git_commit(void);
 
 #define CLI_DEFAULT_ARCH "arch/h200.yaml"

@@ -18,6 +18,7 @@ static const char usage[] =
     "  check     validate spec files (arch/NAME.yaml, workloads/NAME.yaml) without running anything\n"
     "  params    print the reference of every spec key (type, unit, range, default, meaning)\n"
     "  sweep     run every point of a sweep spec (axes over any spec key), CSV or JSON lines\n"
+    "  validate  score the engines against measured kernels (accuracy statistics, gate)\n"
     "  merge     join the outputs of sweep --shard runs into one\n"
     "  report    Markdown + HTML report with gnuplot figures: speedups, bounds, Pareto fronts,\n"
     "            heatmaps, rooflines, a cycle-level timeline\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv) {
     return cmd_report(argc, argv);
   if (strcmp(verb, "merge") == 0)
     return cmd_merge(argc, argv);
+  if (strcmp(verb, "validate") == 0)
+    return cmd_validate(argc, argv);
   if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
     if (argc > 2 && strcmp(argv[2], "--help") == 0) {
       fputs("usage: nsasim version\n\nPrints the nsasim version and the git commit it was built from.\n", stdout);

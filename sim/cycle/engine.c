@@ -221,7 +221,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   r.sms = a->sm.count;
   r.cps = spec_occupancy(a, k->wl, k->map, &limiter);
   r.stages = m->stages ? m->stages : 1;
-  r.tensor_rate = spec_arch_tensor_flops_per_clk(a, k->wl->problem.dtype) * a->efficiency.tensor;
+  r.tensor_rate = spec_kernel_tensor_flops_per_clk(a, k->wl, k->map);
   r.sfu_rate = a->compute.sfu_ops_per_clk;
   r.fp32_rate = a->compute.fp32_flops_per_clk;
   r.smem_rate = a->sm.smem_bytes_per_clk;

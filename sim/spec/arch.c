@@ -45,6 +45,7 @@ static const spec_field compute_table[] = {
     F64("tensor_fp8_flops_per_clk", F(compute, tensor_fp8_flops_per_clk), 0, 1e7, "FLOP/clk/SM", "dense fp8 tensor-core rate; 0 = unsupported"),
     F64("fp32_flops_per_clk", F(compute, fp32_flops_per_clk), 1, 1e7, "FLOP/clk/SM", "FP32 CUDA-core rate (FMA = 2 FLOP)"),
     F64("sfu_ops_per_clk", F(compute, sfu_ops_per_clk), 1, 1e6, "ops/clk/SM", "special-function unit rate (exp2) per SM"),
+    F64("tensor_sync_fraction", F(compute, tensor_sync_fraction), 0.05, 1, "fraction", "share of the tensor rate that kernels issuing warp-level mma.sync sustain (1 where that is the native path; calibration, cite it)"),
     SPEC_END};
 
 static const spec_field l2_table[] = {
@@ -169,6 +170,11 @@ sim_status spec_load_arch(const char *display_name, const char *path, const char
 
 void spec_arch_write_json(struct jsonw *w, const char *key, const spec_arch *a) {
   spec_write_json_table(w, key, spec_arch_table, a);
+}
+
+double spec_kernel_tensor_flops_per_clk(const spec_arch *arch, const spec_workload *wl, spec_kernel_id k) {
+  double r = spec_arch_tensor_flops_per_clk(arch, wl->problem.dtype) * arch->efficiency.tensor;
+  return wl->kernel[k].mma == SPEC_MMA_SYNC ? r * arch->compute.tensor_sync_fraction : r;
 }
 
 double spec_arch_tensor_flops_per_clk(const spec_arch *arch, spec_dtype dt) {

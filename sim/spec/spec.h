@@ -44,6 +44,7 @@ typedef struct spec_arch {
     double tensor_bf16_flops_per_clk, tensor_fp16_flops_per_clk, tensor_fp8_flops_per_clk;
     double fp32_flops_per_clk;
     double sfu_ops_per_clk;
+    double tensor_sync_fraction; /* share of that rate warp-level mma.sync kernels sustain */
   } compute;
   struct {
     uint64_t bytes;
@@ -78,6 +79,7 @@ typedef enum spec_attn_kind { SPEC_ATTN_FULL, SPEC_ATTN_NSA } spec_attn_kind;
 typedef enum spec_cmp_method { SPEC_CMP_MLP, SPEC_CMP_MEAN } spec_cmp_method;
 typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } spec_pattern;
 typedef enum spec_design { SPEC_DESIGN_AUTO, SPEC_DESIGN_GROUP, SPEC_DESIGN_KV_OUTER } spec_design;
+typedef enum spec_mma { SPEC_MMA_ASYNC, SPEC_MMA_SYNC } spec_mma;
 
 /* The kernels of the full and NSA pipelines that take a mapping. */
 typedef enum spec_kernel_id {
@@ -99,6 +101,7 @@ typedef struct spec_mapping {
   uint32_t regs_per_thread; /* registers the compiler gives each thread */
   uint32_t split_kv;        /* decode: KV splits per (sequence, head); 0 = enough to fill the SMs */
   spec_design design;       /* selected only: group-centric or KV-block-outer */
+  spec_mma mma;             /* async (wgmma/tcgen05 class) or sync (warp-level mma.sync) */
 } spec_mapping;
 
 typedef struct spec_problem {
@@ -209,6 +212,9 @@ uint32_t spec_occupancy(const spec_arch *arch, const spec_workload *wl, spec_ker
 ** tokens by Eq. 7, n selected blocks of l', the window) and full attention's
 ** seq_len (the paper's Table 4). */
 void spec_decode_tokens(const spec_workload *wl, sim_tokens *t);
+/* Tensor-core FLOP/clk/SM kernel k sustains: the dtype's rate times the
+** arch's efficiency, times tensor_sync_fraction for mma.sync kernels. */
+double spec_kernel_tensor_flops_per_clk(const spec_arch *arch, const spec_workload *wl, spec_kernel_id k);
 /* Tensor-core FLOP/clk/SM for the workload's dtype (0: unsupported). */
 double spec_arch_tensor_flops_per_clk(const spec_arch *arch, spec_dtype dt);
 /* }==== */

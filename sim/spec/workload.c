@@ -18,6 +18,7 @@ static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
 static const char *const design_names[] = {"auto", "group", "kv_outer", NULL};
+static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
 
@@ -77,6 +78,7 @@ static const spec_field mapping_table[] = {
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
     {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected only: group (one CTA per token and KV head, all heads of the group in one Q tile) or kv_outer (KV block outer, queries that chose it inner)"},
+    {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
 /* Relative to the kernel section, as the binder adds its offset. */

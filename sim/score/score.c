@@ -1,0 +1,927 @@
+/*
+** sim/score/score.c — measured against predicted. Each measured config is
+** rebuilt from its CSV columns (shapes, NSA hyperparameters, the mapping of
+** each kernel that ran); kernels pair by name (a measured kernel pair whose
+** work one predicted kernel does, such as scores + top-n, is summed); every
+** configuration here is held out: no arch constant was fitted to them (the
+** efficiencies come from a GEMM and a copy, see arch/h200.yaml).
+*/
+#define _POSIX_C_SOURCE 200809L
+
+#include "score.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "cycle.h"
+#include "jsonw.h"
+#include "model.h"
+#include "result.h"
+
+/* {==== CSV ==== */
+static const char *const cols[] = {"config_id", "kernel", "batch", "seq_len", "heads_q", "heads_kv",
+                                   "d_qk", "d_v", "cmp_len", "cmp_stride", "sel_len", "sel_count",
+                                   "window", "block_m", "block_n", "warps", "stages", "split_kv",
+                                   "design", "regs", "median_ms"};
+#define NCOLS (sizeof cols / sizeof cols[0])
+
+static int split(char *line, char **f, int max) {
+  int n = 0;
+  for (char *p = line; n < max;) {
+    f[n++] = p;
+    char *c = strchr(p, ',');
+    if (!c)
+      break;
+    *c = '\0';
+    p = c + 1;
+  }
+  return n;
+}
+
+static int num(const char *s, double lo, double hi, double *v) {
+  char *end = NULL;
+  *v = strtod(s, &end);
+  return *s && end && *end == '\0' && isfinite(*v) && *v >= lo && *v <= hi;
+}
+
+sim_status scr_read_csv(const char *path, scr_table *t, sim_diag *d) {
+  memset(t, 0, sizeof t[0]);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return sim_diag_set(d, SIM_ERR_IO, path, 0, 0, "cannot open");
+  static char line[8192];
+  char *fld[128];
+  int idx[NCOLS];
+  unsigned long lineno = 0;
+  sim_status st = SIM_OK;
+  size_t cap = 0;
+  while (st == SIM_OK && fgets(line, sizeof line, f)) {
+    lineno++;
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\n')
+      line[--len] = '\0';
+    if (len && line[len - 1] == '\r')
+      line[--len] = '\0';
+    if (len == 0 || line[0] == '#')
+      continue;
+    int nf = split(line, fld, 128);
+    if (lineno == 1 || (t->n == 0 && cap == 0 && strcmp(fld[0], "config_id") == 0)) {
+      for (size_t c = 0; c < NCOLS; c++) {
+        idx[c] = -1;
+        for (int k = 0; k < nf; k++)
+          if (strcmp(fld[k], cols[c]) == 0)
+            idx[c] = k;
+        if (idx[c] < 0) {
+          st = sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, 1, "missing column '%s'", cols[c]);
+          break;
+        }
+      }
+      cap = 1;
+      continue;
+    }
+    if (t->n == SCR_MAX_ROWS) {
+      st = sim_diag_set(d, SIM_ERR_RANGE, path, lineno, 1, "more than %d rows", SCR_MAX_ROWS);
+      break;
+    }
+    if (t->n % 256 == 0) {
+      scr_row *r = sim_realloc_array(t->rows, t->n + 256, sizeof *r);
+      if (!r) {
+        st = sim_diag_set(d, SIM_ERR_NOMEM, path, 0, 0, "out of memory");
+        break;
+      }
+      t->rows = r;
+    }
+    scr_row *r = &t->rows[t->n];
+    memset(r, 0, sizeof *r);
+    r->line = lineno;
+    double v[NCOLS];
+    for (size_t c = 0; c < NCOLS && st == SIM_OK; c++) {
+      if (idx[c] >= nf) {
+        st = sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, 1, "row has %d fields; '%s' is missing", nf, cols[c]);
+        break;
+      }
+      const char *s = fld[idx[c]];
+      unsigned long col = (unsigned long)(s - line) + 1;
+      if (c == 0 || c == 1 || c == 18) {
+        char *dst = c == 0 ? r->config : c == 1 ? r->kernel : r->design;
+        size_t cap_ = c == 0 ? sizeof r->config : c == 1 ? sizeof r->kernel : sizeof r->design;
+        if (strlen(s) >= cap_ || (c < 2 && !*s))
+          st = sim_diag_set(d, SIM_ERR_RANGE, path, lineno, col, "'%s' must be a name of 1 to %zu bytes", cols[c], cap_ - 1);
+        else
+          snprintf(dst, cap_, "%s", s);
+        continue;
+      }
+      double hi = c == 3 ? 16777216.0 : c == 20 ? 1e9 : 1e6;
+      if (!num(s, 0, hi, &v[c]))
+        st = sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, col, "'%s' must be a number in [0, %g], got '%s'", cols[c], hi, s);
+    }
+    if (st != SIM_OK)
+      break;
+    r->batch = (uint32_t)v[2];
+    r->seq_len = (uint64_t)v[3];
+    r->heads_q = (uint32_t)v[4];
+    r->heads_kv = (uint32_t)v[5];
+    r->d_qk = (uint32_t)v[6];
+    r->d_v = (uint32_t)v[7];
+    r->l = (uint32_t)v[8];
+    r->d = (uint32_t)v[9];
+    r->lp = (uint32_t)v[10];
+    r->n = (uint32_t)v[11];
+    r->w = (uint32_t)v[12];
+    r->block_m = (uint32_t)v[13];
+    r->block_n = (uint32_t)v[14];
+    r->warps = (uint32_t)v[15];
+    r->stages = (uint32_t)v[16];
+    r->split_kv = (uint32_t)v[17];
+    r->regs = (uint32_t)v[19];
+    r->median_ms = v[20];
+    t->n++;
+  }
+  fclose(f);
+  if (st == SIM_OK && t->n == 0)
+    st = sim_diag_set(d, SIM_ERR_SCHEMA, path, 0, 0, "no measured rows");
+  if (st != SIM_OK)
+    scr_table_free(t);
+  return st;
+}
+
+void scr_table_free(scr_table *t) {
+  sim_free(t->rows);
+  t->rows = NULL;
+  t->n = 0;
+}
+
+sim_status scr_read_ncu(const char *path, scr_counters *out, size_t max, size_t *n, sim_diag *d) {
+  *n = 0;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return sim_diag_set(d, SIM_ERR_IO, path, 0, 0, "cannot open");
+  static char line[8192];
+  size_t named = 0;
+  unsigned long lineno = 0;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    char tag[64], kern[64];
+    if (line[0] != '"') {
+      if (sscanf(line, "ncu_%63s %63s", tag, kern) == 2 && !strstr(kern, "_total") && named < max) {
+        memset(&out[named], 0, sizeof out[named]);
+        snprintf(out[named].kernel, sizeof out[named].kernel, "%.47s", kern);
+        named++;
+      }
+      continue;
+    }
+    if (strncmp(line, "\"ID\"", 4) == 0)
+      continue;
+    /* "ID", ..., "Metric Name","Metric Unit","Metric Value" */
+    char *q[32];
+    int nq = 0;
+    for (char *p = line; *p && nq < 32; p++)
+      if (*p == '"') {
+        q[nq++] = p + 1;
+        char *e = strchr(p + 1, '"');
+        if (!e)
+          break;
+        *e = '\0';
+        p = e;
+      }
+    if (nq < 15)
+      continue;
+    char *end = NULL;
+    long id = strtol(q[0], &end, 10);
+    if (*end || id < 0 || (size_t)id >= named) {
+      fclose(f);
+      return sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, 1, "counter row for launch %s, but the harness named %zu kernels", q[0], named);
+    }
+    char val[64];
+    size_t k = 0;
+    for (const char *s = q[14]; *s && k + 1 < sizeof val; s++)
+      if (*s != ',')
+        val[k++] = *s;
+    val[k] = '\0';
+    double v = strtod(val, NULL);
+    scr_counters *c = &out[id];
+    if (strcmp(q[12], "dram__bytes_read.sum") == 0)
+      c->dram_read_bytes = v;
+    else if (strcmp(q[12], "dram__bytes_write.sum") == 0)
+      c->dram_write_bytes = v;
+    else if (strcmp(q[12], "lts__t_sectors_srcunit_tex_op_read.sum") == 0)
+      c->l2_read_sectors = v;
+    else if (strcmp(q[12], "gpu__time_duration.sum") == 0)
+      c->time_ns = v;
+  }
+  fclose(f);
+  *n = named;
+  return SIM_OK;
+}
+/* }==== */
+
+/* {==== Statistics ==== */
+static void ranks_of(const double *x, size_t n, double *r) {
+  for (size_t i = 0; i < n; i++) {
+    double less = 0, eq = 0;
+    for (size_t j = 0; j < n; j++) {
+      less += x[j] < x[i];
+      eq += x[j] == x[i];
+    }
+    r[i] = less + (eq + 1) / 2.0; /* ties take the mean rank */
+  }
+}
+
+static double pearson(const double *a, const double *b, size_t n) {
+  double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= (double)n;
+  mb /= (double)n;
+  for (size_t i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : NAN;
+}
+
+void scr_stats_of(const double *p, const double *m, size_t n, scr_stats *s) {
+  memset(s, 0, sizeof *s);
+  s->n = n;
+  if (n == 0) {
+    s->mape = s->max_abs = s->bias = s->pearson_log = s->spearman = s->within10 = NAN;
+    return;
+  }
+  double *lp = malloc(n * sizeof *lp), *lm = malloc(n * sizeof *lm);
+  double *rp = malloc(n * sizeof *rp), *rm = malloc(n * sizeof *rm);
+  for (size_t i = 0; i < n; i++) {
+    double e = (p[i] - m[i]) / m[i];
+    s->mape += fabs(e);
+    s->bias += e;
+    if (fabs(e) > s->max_abs)
+      s->max_abs = fabs(e);
+    s->within10 += fabs(e) <= 0.10;
+    if (lp && lm) {
+      lp[i] = log(p[i]);
+      lm[i] = log(m[i]);
+    }
+  }
+  s->mape /= (double)n;
+  s->bias /= (double)n;
+  s->within10 /= (double)n;
+  s->pearson_log = lp && lm && n > 1 ? pearson(lp, lm, n) : NAN;
+  if (rp && rm && n > 1) {
+    ranks_of(p, n, rp);
+    ranks_of(m, n, rm);
+    s->spearman = pearson(rp, rm, n);
+  } else {
+    s->spearman = NAN;
+  }
+  free(lp);
+  free(lm);
+  free(rp);
+  free(rm);
+}
+/* }==== */
+
+/* {==== Configurations ==== */
+typedef struct pairing {
+  const char *measured, *ours;
+  spec_kernel_id map; /* the mapping the measured kernel ran with; SPEC_K_COUNT: none */
+} pairing;
+
+static const pairing pairs_tab[] = {
+    {"full_fwd", "full.fwd", SPEC_K_FULL},
+    {"full_bwd_pre", "full.bwd.pre", SPEC_K_COUNT},
+    {"full_bwd_dkdv", "full.bwd.dkdv", SPEC_K_FULL},
+    {"full_bwd_dq", "full.bwd.dq", SPEC_K_COUNT},
+    {"full_decode", "full.decode", SPEC_K_FULL},
+    {"full_decode_combine", "full.decode.combine", SPEC_K_COUNT},
+    {"compress", "nsa.compress", SPEC_K_COUNT},
+    {"cmp_attn", "nsa.cmp_attn", SPEC_K_CMP_ATTN},
+    {"select_scores", "nsa.select_scores", SPEC_K_SELECT_SCORES},
+    {"select_topn", "nsa.select_scores", SPEC_K_COUNT},
+    {"selected", "nsa.selected", SPEC_K_SELECTED},
+    {"window", "nsa.window", SPEC_K_WINDOW},
+    {"combine", "nsa.combine", SPEC_K_COUNT},
+    {"compress_decode", "nsa.compress.step", SPEC_K_COUNT},
+    {"cmp_attn_decode", "nsa.cmp_attn.decode", SPEC_K_CMP_ATTN},
+    {"cmp_attn_decode_combine", "nsa.combine.decode", SPEC_K_COUNT},
+    {"select_scores_decode", "nsa.select_scores", SPEC_K_COUNT},
+    {"selected_decode", "nsa.selected.decode", SPEC_K_SELECTED},
+    {"window_decode", "nsa.window.decode", SPEC_K_WINDOW},
+    {"combine_decode", "nsa.combine.decode", SPEC_K_COUNT},
+    {"selected_bwd_pre", "nsa.selected.bwd.pre", SPEC_K_COUNT},
+    {"selected_bwd_dq", "nsa.selected.bwd.dq", SPEC_K_SELECTED},
+    {"selected_bwd_index", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
+    {"selected_bwd_dkdv", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
+};
+
+static const pairing *pairing_of(const char *k) {
+  for (size_t i = 0; i < sizeof pairs_tab / sizeof pairs_tab[0]; i++)
+    if (strcmp(pairs_tab[i].measured, k) == 0)
+      return &pairs_tab[i];
+  return NULL;
+}
+
+typedef struct sample {
+  char config[96], kernel[48];
+  int engine;      /* 0 model, 1 sim */
+  int total;       /* a pipeline total rather than one kernel */
+  int calib;       /* the config set an arch constant: reported apart */
+  double pred_s, meas_s;
+} sample;
+
+typedef struct cfg {
+  const scr_row *first;
+  size_t n;
+  int nsa;
+  spec_phase phase;
+  double total_ms;   /* measured pipeline total (0: none) */
+  double pred_total[2];
+  int scored[2];
+} cfg;
+
+typedef struct ctx {
+  const scr_opts *o;
+  spec_arch arch;
+  spec_source *as, *asc;
+  spec_workload nsa, full;
+  spec_source *nws, *fws, *wsc;
+  sample *s;
+  size_t ns, cap;
+  char notes[16384];
+  size_t nnotes;
+  sim_diag *d;
+} ctx;
+
+static void note(ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+#include <stdarg.h>
+static void note(ctx *c, const char *fmt, ...) {
+  if (c->nnotes + 256 >= sizeof c->notes)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  c->nnotes += (size_t)vsnprintf(c->notes + c->nnotes, sizeof c->notes - c->nnotes, fmt, ap);
+  va_end(ap);
+}
+
+static int add_sample(ctx *c, const sample *s) {
+  if (c->ns == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 256;
+    sample *p = sim_realloc_array(c->s, cap, sizeof *p);
+    if (!p)
+      return 0;
+    c->s = p;
+    c->cap = cap;
+  }
+  c->s[c->ns++] = *s;
+  return 1;
+}
+
+/* Sets the config's shapes and mappings on a copy of the base workload. */
+static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, spec_workload *w) {
+  const scr_row *r = g->first;
+  spec_source *base = g->nsa ? c->nws : c->fws;
+  *a = c->arch;
+  *w = g->nsa ? c->nsa : c->full;
+  spec_source_free(c->wsc);
+  c->wsc = spec_source_clone(base);
+  spec_source_truncate(c->asc, spec_source_marks(c->as));
+  if (!c->wsc)
+    return sim_diag_set(c->d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+  char kv[80][96];
+  size_t n = 0;
+  static const char *const ph[] = {"fwd", "bwd", "decode"};
+  snprintf(kv[n++], 96, "problem.phase=%s", ph[g->phase]);
+  snprintf(kv[n++], 96, "problem.batch=%u", r->batch);
+  snprintf(kv[n++], 96, "problem.seq_len=%llu", (unsigned long long)r->seq_len);
+  snprintf(kv[n++], 96, "problem.heads_q=%u", r->heads_q);
+  snprintf(kv[n++], 96, "problem.heads_kv=%u", r->heads_kv);
+  snprintf(kv[n++], 96, "problem.head_dim_qk=%u", r->d_qk);
+  snprintf(kv[n++], 96, "problem.head_dim_v=%u", r->d_v);
+  if (g->nsa) {
+    snprintf(kv[n++], 96, "attention.compression.block=%u", r->l);
+    snprintf(kv[n++], 96, "attention.compression.stride=%u", r->d);
+    snprintf(kv[n++], 96, "attention.compression.method=mean");
+    snprintf(kv[n++], 96, "attention.selection.block=%u", r->lp);
+    snprintf(kv[n++], 96, "attention.selection.count=%u", r->n);
+    snprintf(kv[n++], 96, "attention.selection.pattern=uniform");
+    snprintf(kv[n++], 96, "attention.window=%u", r->w);
+  }
+  /* The validate/ kernels issue warp-level mma.sync. */
+  for (int k = 0; k < SPEC_K_COUNT; k++)
+    snprintf(kv[n++], 96, "kernel.%s.mma=sync", spec_kernel_name((spec_kernel_id)k));
+  for (size_t i = 0; with_mapping && i < g->n; i++) {
+    const scr_row *k = &g->first[i];
+    const pairing *p = pairing_of(k->kernel);
+    if (!p || p->map == SPEC_K_COUNT || k->block_m == 0 || n + 7 > 80)
+      continue;
+    const char *m = spec_kernel_name(p->map);
+    snprintf(kv[n++], 96, "kernel.%s.block_m=%u", m, k->block_m);
+    snprintf(kv[n++], 96, "kernel.%s.block_n=%u", m, k->block_n);
+    snprintf(kv[n++], 96, "kernel.%s.warps=%u", m, k->warps);
+    snprintf(kv[n++], 96, "kernel.%s.stages=%u", m, k->stages);
+    if (k->regs)
+      snprintf(kv[n++], 96, "kernel.%s.regs_per_thread=%u", m, k->regs);
+    if (g->phase == SPEC_PHASE_DECODE && k->split_kv)
+      snprintf(kv[n++], 96, "kernel.%s.split_kv=%u", m, k->split_kv);
+  }
+  sim_status st = SIM_OK;
+  for (size_t i = 0; i < n && st == SIM_OK; i++) {
+    char *eq = strchr(kv[i], '=');
+    *eq = '\0';
+    st = spec_point_set(a, c->asc, w, c->wsc, kv[i], eq + 1, c->d);
+  }
+  if (st == SIM_OK)
+    st = spec_point_check(a, c->asc, w, c->wsc, c->d);
+  return st;
+}
+
+static int is_calibration(const ctx *c, const char *id) {
+  const char *l = c->o->calibration;
+  size_t n = strlen(id);
+  while (l && *l) {
+    const char *e = strchr(l, ',');
+    size_t len = e ? (size_t)(e - l) : strlen(l);
+    if (len == n && strncmp(l, id, n) == 0)
+      return 1;
+    l = e ? e + 1 : NULL;
+  }
+  return 0;
+}
+
+static sim_status score_config(ctx *c, cfg *g) {
+  spec_arch a;
+  spec_workload w;
+  sim_diag_clear(c->d);
+  sim_status st = build(c, g, 1, &a, &w);
+  if (st != SIM_OK) {
+    note(c, "- `%s`: the measured mapping does not load (%s); scored with the default mapping\n",
+         g->first->config, c->d->msg);
+    sim_diag_clear(c->d);
+    st = build(c, g, 0, &a, &w);
+    if (st != SIM_OK) {
+      note(c, "- `%s`: not scored: %s\n", g->first->config, c->d->msg);
+      sim_diag_clear(c->d);
+      return SIM_OK;
+    }
+  }
+  static sim_result r;
+  for (int e = 0; e < 2; e++) {
+    if ((e == 0 && !c->o->model) || (e == 1 && !c->o->sim))
+      continue;
+    if (e == 1 && g->first->seq_len > c->o->sim_max_seq)
+      continue;
+    if (e == 0)
+      st = mdl_run(&a, &w, &r, c->d);
+    else {
+      cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+      st = cyc_run(&a, &w, &co, &r, c->d);
+    }
+    if (st != SIM_OK) {
+      note(c, "- `%s`: the %s engine failed: %s\n", g->first->config, e ? "sim" : "model", c->d->msg);
+      sim_diag_clear(c->d);
+      continue;
+    }
+    g->scored[e] = 1;
+    g->pred_total[e] = r.main.total_time_s;
+    /* Sum measured kernels per predicted kernel, in measured order. */
+    for (size_t i = 0; i < g->n; i++) {
+      const pairing *p = pairing_of(g->first[i].kernel);
+      if (!p)
+        continue;
+      int seen = 0;
+      for (size_t j = 0; j < i; j++) {
+        const pairing *q = pairing_of(g->first[j].kernel);
+        seen |= q && strcmp(q->ours, p->ours) == 0;
+      }
+      if (seen)
+        continue;
+      double meas = 0;
+      for (size_t j = i; j < g->n; j++) {
+        const pairing *q = pairing_of(g->first[j].kernel);
+        if (q && strcmp(q->ours, p->ours) == 0)
+          meas += g->first[j].median_ms * 1e-3;
+      }
+      double pred = -1;
+      for (size_t k = 0; k < r.main.nkernels; k++)
+        if (strcmp(r.main.kernels[k].name, p->ours) == 0)
+          pred = r.main.kernels[k].time_s;
+      if (pred <= 0 || meas <= 0)
+        continue;
+      sample s;
+      memset(&s, 0, sizeof s);
+      snprintf(s.config, sizeof s.config, "%s", g->first->config);
+      snprintf(s.kernel, sizeof s.kernel, "%s", p->ours);
+      s.engine = e;
+      s.calib = is_calibration(c, g->first->config);
+      s.pred_s = pred;
+      s.meas_s = meas;
+      if (!add_sample(c, &s))
+        return sim_diag_set(c->d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+    }
+    /* Pipeline totals: the NSA selected backward is measured alone. */
+    if (g->total_ms > 0 && !(g->nsa && g->phase == SPEC_PHASE_BWD)) {
+      sample s;
+      memset(&s, 0, sizeof s);
+      snprintf(s.config, sizeof s.config, "%s", g->first->config);
+      snprintf(s.kernel, sizeof s.kernel, "%s", g->nsa ? "nsa (pipeline)" : "full (pipeline)");
+      s.engine = e;
+      s.total = 1;
+      s.calib = is_calibration(c, g->first->config);
+      s.pred_s = r.main.total_time_s;
+      s.meas_s = g->total_ms * 1e-3;
+      if (!add_sample(c, &s))
+        return sim_diag_set(c->d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+    }
+  }
+  return SIM_OK;
+}
+/* }==== */
+
+/* {==== Running, printing ==== */
+/* calib: 0 held out, 1 calibration configs. */
+static void stats_for(const ctx *c, int engine, int total, const char *kernel, int calib, scr_stats *s) {
+  double *p = malloc((c->ns + 1) * sizeof *p), *m = malloc((c->ns + 1) * sizeof *m);
+  size_t n = 0;
+  for (size_t i = 0; p && m && i < c->ns; i++)
+    if (c->s[i].engine == engine && c->s[i].total == total && c->s[i].calib == calib &&
+        (!kernel || strcmp(kernel, c->s[i].kernel) == 0)) {
+      p[n] = c->s[i].pred_s;
+      m[n] = c->s[i].meas_s;
+      n++;
+    }
+  scr_stats_of(p, m, n, s);
+  free(p);
+  free(m);
+}
+
+static void print_stats_row(FILE *out, const char *what, const scr_stats *s, int md) {
+  if (md)
+    fprintf(out, "| %s | %zu | %.1f%% | %.1f%% | %+.1f%% | %.3f | %.3f | %.0f%% |\n", what, s->n,
+            100 * s->mape, 100 * s->max_abs, 100 * s->bias, s->pearson_log, s->spearman, 100 * s->within10);
+  else
+    fprintf(out, "  %-34s %5zu %8.1f%% %8.1f%% %+8.1f%% %8.3f %8.3f %7.0f%%\n", what, s->n, 100 * s->mape,
+            100 * s->max_abs, 100 * s->bias, s->pearson_log, s->spearman, 100 * s->within10);
+}
+
+static void stats_json(jsonw *w, const char *key, const scr_stats *s) {
+  jsonw_obj_begin(w, key);
+  jsonw_u64(w, "n", s->n);
+  jsonw_num(w, "mape", s->mape);
+  jsonw_num(w, "max_abs_error", s->max_abs);
+  jsonw_num(w, "bias", s->bias);
+  jsonw_num(w, "pearson_log", s->pearson_log);
+  jsonw_num(w, "spearman", s->spearman);
+  jsonw_num(w, "within_10pct", s->within10);
+  jsonw_obj_end(w);
+}
+
+typedef struct speedup {
+  char nsa[96], full[96];
+  double meas, pred[2];
+  int have[2];
+} speedup;
+
+static int same_shape(const scr_row *a, const scr_row *b) {
+  return a->batch == b->batch && a->seq_len == b->seq_len && a->heads_q == b->heads_q &&
+         a->heads_kv == b->heads_kv && a->d_qk == b->d_qk && a->d_v == b->d_v;
+}
+
+sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, FILE *out,
+                   double mape[2], sim_diag *d) {
+  static ctx c;
+  memset(&c, 0, sizeof c);
+  c.o = o;
+  c.d = d;
+  mape[0] = mape[1] = NAN;
+  scr_table tabs[16];
+  size_t ntab = 0;
+  sim_status st = SIM_OK;
+  if (nfiles > 16)
+    return sim_diag_set(d, SIM_ERR_USAGE, "", 0, 0, "at most 16 measurement files");
+  for (size_t i = 0; i < nfiles && st == SIM_OK; i++)
+    if ((st = scr_read_csv(files[i], &tabs[i], d)) == SIM_OK)
+      ntab++;
+  if (st == SIM_OK)
+    st = spec_load_arch(o->arch_name, NULL, o->arch_text, NULL, 0, &c.arch, &c.as, d);
+  if (st == SIM_OK)
+    st = spec_load_workload("nsa", NULL, o->nsa_text, NULL, 0, &c.nsa, &c.nws, d);
+  if (st == SIM_OK)
+    st = spec_load_workload("full", NULL, o->full_text, NULL, 0, &c.full, &c.fws, d);
+  if (st == SIM_OK && !(c.asc = spec_source_clone(c.as)))
+    st = sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+  /* Configurations: runs of rows with one config id. */
+  cfg *cf = NULL;
+  size_t ncf = 0;
+  for (size_t t = 0; st == SIM_OK && t < ntab; t++)
+    for (size_t i = 0; i < tabs[t].n;) {
+      size_t j = i;
+      while (j < tabs[t].n && strcmp(tabs[t].rows[j].config, tabs[t].rows[i].config) == 0)
+        j++;
+      cfg *g2 = sim_realloc_array(cf, ncf + 1, sizeof *cf);
+      if (!g2) {
+        st = sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+        break;
+      }
+      cf = g2;
+      cfg *g = &cf[ncf++];
+      memset(g, 0, sizeof *g);
+      g->first = &tabs[t].rows[i];
+      g->n = j - i;
+      g->nsa = strncmp(g->first->kernel, "full_", 5) != 0;
+      g->phase = SPEC_PHASE_FWD;
+      for (size_t k = i; k < j; k++) {
+        const char *kn = tabs[t].rows[k].kernel;
+        if (strstr(kn, "decode"))
+          g->phase = SPEC_PHASE_DECODE;
+        else if (strstr(kn, "bwd"))
+          g->phase = SPEC_PHASE_BWD;
+        if (strstr(kn, "_total"))
+          g->total_ms = tabs[t].rows[k].median_ms;
+      }
+      if (g->total_ms == 0 && g->n == 1) /* a one-kernel pipeline (full forward) */
+        g->total_ms = g->first->median_ms;
+      i = j;
+    }
+  for (size_t i = 0; st == SIM_OK && i < ncf; i++)
+    st = score_config(&c, &cf[i]);
+  /* NSA/full pairs of one shape and phase: speedups. */
+  speedup *sp = st == SIM_OK ? sim_calloc(ncf + 1, sizeof *sp) : NULL;
+  size_t nsp = 0;
+  for (size_t i = 0; sp && i < ncf; i++) {
+    if (!cf[i].nsa || cf[i].phase == SPEC_PHASE_BWD || cf[i].total_ms <= 0)
+      continue;
+    for (size_t j = 0; j < ncf; j++)
+      if (!cf[j].nsa && cf[j].phase == cf[i].phase && cf[j].total_ms > 0 && same_shape(cf[i].first, cf[j].first)) {
+        speedup *s = &sp[nsp++];
+        snprintf(s->nsa, sizeof s->nsa, "%s", cf[i].first->config);
+        snprintf(s->full, sizeof s->full, "%s", cf[j].first->config);
+        s->meas = cf[j].total_ms / cf[i].total_ms;
+        for (int e = 0; e < 2; e++)
+          if ((s->have[e] = cf[i].scored[e] && cf[j].scored[e]))
+            s->pred[e] = cf[j].pred_total[e] / cf[i].pred_total[e];
+        break;
+      }
+  }
+  /* Counters (ncu) against the model's traffic, for the kernels profiled. */
+  scr_counters cnt[64];
+  size_t ncnt = 0;
+  double tr_pred[2][64], tr_meas[2][64];
+  size_t ntr = 0;
+  char tr_name[64][96];
+  if (st == SIM_OK && o->ncu_path && scr_read_ncu(o->ncu_path, cnt, 64, &ncnt, d) != SIM_OK)
+    st = d->status;
+  for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
+    /* the measured config whose kernel ran as long as the profiled launch */
+    const pairing *p = pairing_of(cnt[k].kernel);
+    if (!p || cnt[k].time_ns <= 0)
+      continue;
+    const cfg *best = NULL;
+    double bestd = 0.05;
+    for (size_t i = 0; i < ncf; i++)
+      for (size_t j = 0; j < cf[i].n; j++)
+        if (strcmp(cf[i].first[j].kernel, cnt[k].kernel) == 0) {
+          double dd = fabs(cf[i].first[j].median_ms * 1e6 / cnt[k].time_ns - 1);
+          if (dd < bestd) {
+            bestd = dd;
+            best = &cf[i];
+          }
+        }
+    if (!best || ntr == 64)
+      continue;
+    spec_arch a;
+    spec_workload w;
+    static sim_result r;
+    if (build(&c, best, 1, &a, &w) != SIM_OK || mdl_run(&a, &w, &r, d) != SIM_OK) {
+      sim_diag_clear(d);
+      continue;
+    }
+    for (size_t q = 0; q < r.main.nkernels; q++)
+      if (strcmp(r.main.kernels[q].name, p->ours) == 0 && strcmp(p->measured, "select_topn") != 0) {
+        tr_pred[0][ntr] = (double)r.main.kernels[q].hbm_read_bytes;
+        tr_meas[0][ntr] = cnt[k].dram_read_bytes;
+        tr_pred[1][ntr] = (double)r.main.kernels[q].l2_read_bytes;
+        tr_meas[1][ntr] = cnt[k].l2_read_sectors * 32.0;
+        snprintf(tr_name[ntr], sizeof tr_name[ntr], "%.60s %.30s", best->first->config, p->ours);
+        ntr++;
+      }
+  }
+  if (st == SIM_OK) {
+    scr_stats ks[2], ts[2], cs[2], dr, l2;
+    for (int e = 0; e < 2; e++) {
+      stats_for(&c, e, 0, NULL, 0, &ks[e]);
+      stats_for(&c, e, 1, NULL, 0, &ts[e]);
+      stats_for(&c, e, 0, NULL, 1, &cs[e]);
+      if (ks[e].n)
+        mape[e] = ks[e].mape;
+    }
+    scr_stats_of(tr_pred[0], tr_meas[0], ntr, &dr);
+    scr_stats_of(tr_pred[1], tr_meas[1], ntr, &l2);
+    static const char *const en[2] = {"model", "sim"};
+    if (o->json_path) {
+      jsonw w;
+      jsonw_init(&w, out, 1);
+      jsonw_obj_begin(&w, NULL);
+      jsonw_str(&w, "arch", c.arch.name);
+      jsonw_u64(&w, "configs", ncf);
+      jsonw_str(&w, "calibration_configs", o->calibration ? o->calibration : "");
+      for (int e = 0; e < 2; e++) {
+        if (!ks[e].n)
+          continue;
+        jsonw_obj_begin(&w, en[e]);
+        stats_json(&w, "kernel_time", &ks[e]);
+        stats_json(&w, "pipeline_time", &ts[e]);
+        stats_json(&w, "calibration_kernel_time", &cs[e]);
+        jsonw_obj_end(&w);
+      }
+      stats_json(&w, "dram_read_bytes_model", &dr);
+      stats_json(&w, "l2_read_bytes_model", &l2);
+      jsonw_arr_begin(&w, "speedups");
+      for (size_t i = 0; i < nsp; i++) {
+        jsonw_obj_begin(&w, NULL);
+        jsonw_str(&w, "nsa", sp[i].nsa);
+        jsonw_str(&w, "full", sp[i].full);
+        jsonw_num(&w, "measured", sp[i].meas);
+        for (int e = 0; e < 2; e++)
+          if (sp[i].have[e]) {
+            char k[32];
+            snprintf(k, sizeof k, "%s", en[e]);
+            jsonw_num(&w, k, sp[i].pred[e]);
+          }
+        jsonw_obj_end(&w);
+      }
+      jsonw_arr_end(&w);
+      jsonw_arr_begin(&w, "samples");
+      for (size_t i = 0; i < c.ns; i++) {
+        jsonw_obj_begin(&w, NULL);
+        jsonw_str(&w, "config", c.s[i].config);
+        jsonw_str(&w, "kernel", c.s[i].kernel);
+        jsonw_str(&w, "engine", en[c.s[i].engine]);
+        jsonw_num(&w, "predicted_s", c.s[i].pred_s);
+        jsonw_num(&w, "measured_s", c.s[i].meas_s);
+        jsonw_obj_end(&w);
+      }
+      jsonw_arr_end(&w);
+      jsonw_obj_end(&w);
+    } else {
+      fprintf(out, "nsasim validate: %zu measured configurations on %s; calibration (set an arch constant, reported apart): %s\n\n",
+              ncf, c.arch.name, o->calibration && *o->calibration ? o->calibration : "none");
+      fprintf(out, "  %-34s %5s %9s %9s %9s %8s %8s %8s\n", "engine / metric", "n", "MAPE", "max|err|", "bias", "r(log)", "rho", "<=10%");
+      for (int e = 0; e < 2; e++) {
+        if (!ks[e].n)
+          continue;
+        char what[64];
+        snprintf(what, sizeof what, "%s: kernel time, held out", en[e]);
+        print_stats_row(out, what, &ks[e], 0);
+        snprintf(what, sizeof what, "%s: pipeline time, held out", en[e]);
+        print_stats_row(out, what, &ts[e], 0);
+        if (cs[e].n) {
+          snprintf(what, sizeof what, "%s: kernel time, calibration", en[e]);
+          print_stats_row(out, what, &cs[e], 0);
+        }
+      }
+      if (dr.n) {
+        print_stats_row(out, "model: DRAM read bytes (ncu)", &dr, 0);
+        print_stats_row(out, "model: L2 read bytes (ncu)", &l2, 0);
+      }
+      if (nsp) {
+        fprintf(out, "\n  NSA over full attention, same shape:\n  %-28s %9s %9s %9s\n", "NSA config", "measured", "model", "sim");
+        for (size_t i = 0; i < nsp; i++)
+          fprintf(out, "  %-28s %8.2fx %8.2fx %8s%s\n", sp[i].nsa, sp[i].meas, sp[i].have[0] ? sp[i].pred[0] : NAN,
+                  sp[i].have[1] ? "" : "-", (sp[i].have[0] && (sp[i].pred[0] > 1) != (sp[i].meas > 1)) ? "  (ranked wrong)" : "");
+      }
+      if (c.nnotes)
+        fprintf(out, "\nnotes:\n%s", c.notes);
+    }
+    if (o->report) {
+      char path[1024];
+      snprintf(path, sizeof path, "%s.md", o->report);
+      FILE *md = fopen(path, "w");
+      mkdir(o->report, 0755);
+      if (!md) {
+        st = sim_diag_set(d, SIM_ERR_IO, path, 0, 0, "cannot write");
+      } else {
+        const char *stem = strrchr(o->report, '/') ? strrchr(o->report, '/') + 1 : o->report;
+        fprintf(md, "# Predicted against measured on the %s\n\nRegenerate with `%s`.\n\n"
+                    "%zu measured configurations (`reports/measurements/h200/`, provenance beside them). "
+                    "Calibration configs (they set an arch constant; reported apart from the held-out rest): %s. "
+                    "The arch's other constants come from a bf16 GEMM and a device copy. Statistics are of relative "
+                    "errors (predicted / measured - 1).\n\n"
+                    "| engine: metric | n | MAPE | max abs | bias | Pearson r (log) | Spearman rho | within 10%% |\n|---|---|---|---|---|---|---|---|\n",
+                c.arch.name, o->command, ncf, o->calibration && *o->calibration ? o->calibration : "none");
+        for (int e = 0; e < 2; e++) {
+          if (!ks[e].n)
+            continue;
+          char what[64];
+          snprintf(what, sizeof what, "%s: kernel time, held out", en[e]);
+          print_stats_row(md, what, &ks[e], 1);
+          snprintf(what, sizeof what, "%s: pipeline time, held out", en[e]);
+          print_stats_row(md, what, &ts[e], 1);
+          if (cs[e].n) {
+            snprintf(what, sizeof what, "%s: kernel time, calibration", en[e]);
+            print_stats_row(md, what, &cs[e], 1);
+          }
+        }
+        if (dr.n) {
+          print_stats_row(md, "model: DRAM read bytes (ncu)", &dr, 1);
+          print_stats_row(md, "model: L2 read bytes (ncu)", &l2, 1);
+        }
+        fprintf(md, "\n![predicted vs measured](%s/pred-vs-meas.png)\n\n![error by kernel](%s/error-by-kernel.png)\n\n", stem, stem);
+        fprintf(md, "## Error by kernel\n\n| engine | kernel | n | MAPE | bias | max abs |\n|---|---|---|---|---|---|\n");
+        FILE *kd = NULL;
+        char dp[1024];
+        snprintf(dp, sizeof dp, "%s/error-by-kernel.dat", o->report);
+        kd = fopen(dp, "w");
+        size_t kidx = 0;
+        for (int e = 0; e < 2; e++)
+          for (size_t i = 0; i < sizeof pairs_tab / sizeof pairs_tab[0]; i++) {
+            int dup = 0;
+            for (size_t j = 0; j < i; j++)
+              dup |= strcmp(pairs_tab[j].ours, pairs_tab[i].ours) == 0;
+            if (dup)
+              continue;
+            scr_stats s;
+            stats_for(&c, e, 0, pairs_tab[i].ours, 0, &s);
+            if (!s.n)
+              continue;
+            fprintf(md, "| %s | %s | %zu | %.1f%% | %+.1f%% | %.1f%% |\n", en[e], pairs_tab[i].ours, s.n,
+                    100 * s.mape, 100 * s.bias, 100 * s.max_abs);
+            if (kd)
+              fprintf(kd, "%zu \"%s %s\" %.4f\n", kidx++, en[e], pairs_tab[i].ours + (strncmp(pairs_tab[i].ours, "nsa.", 4) ? 0 : 4), 100 * s.bias);
+          }
+        if (kd)
+          fclose(kd);
+        fprintf(md, "\n## NSA over full attention, same shape\n\n| NSA config | full config | measured | model | error | NSA faster, as measured? |\n|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < nsp; i++)
+          fprintf(md, "| %s | %s | %.2fx | %.2fx | %+.0f%% | %s |\n", sp[i].nsa, sp[i].full, sp[i].meas, sp[i].pred[0],
+                  100 * (sp[i].pred[0] / sp[i].meas - 1), (sp[i].pred[0] > 1) == (sp[i].meas > 1) ? "ranked right" : "**ranked wrong**");
+        if (ntr) {
+          fprintf(md, "\n## Traffic against ncu counters (model)\n\n| kernel | DRAM read predicted | measured | L2 read predicted | measured |\n|---|---|---|---|---|\n");
+          for (size_t i = 0; i < ntr; i++)
+            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[i], tr_pred[0][i], tr_meas[0][i], tr_pred[1][i], tr_meas[1][i]);
+        }
+        if (c.nnotes)
+          fprintf(md, "\n## Notes from scoring\n\n%s", c.notes);
+        fclose(md);
+        /* Data and figures. */
+        snprintf(dp, sizeof dp, "%s/pred-vs-meas.dat", o->report);
+        FILE *pd = fopen(dp, "w");
+        for (int e = 0; pd && e < 2; e++) {
+          for (size_t i = 0; i < c.ns; i++)
+            if (c.s[i].engine == e && !c.s[i].total)
+              fprintf(pd, "%.6g %.6g\n", c.s[i].meas_s * 1e3, c.s[i].pred_s * 1e3);
+          fprintf(pd, "\n\n");
+        }
+        if (pd)
+          fclose(pd);
+        snprintf(dp, sizeof dp, "%s/plots.gp", o->report);
+        FILE *gp = fopen(dp, "w");
+        if (gp) {
+          for (int png = 0; png < 2; png++) {
+            const char *term = png ? "pngcairo size 900,700 font 'Helvetica,11' noenhanced"
+                                   : "svg size 900,700 font 'Helvetica,12' noenhanced background '#ffffff'";
+            fprintf(gp, "set terminal %s\nset output 'pred-vs-meas.%s'\nset logscale xy\nset grid\n"
+                        "set xlabel 'measured kernel time on the H200 (ms)'\nset ylabel 'predicted (ms)'\n"
+                        "set title 'Predicted against measured, per kernel'\nset key top left\n"
+                        "set xrange [0.001:1000]\nset yrange [0.001:1000]\n"
+                        "plot '+' using 1:($1*0.9):($1*1.1) with filledcurves fc rgb '#dddddd' title '+-10%%', "
+                        "x with lines lc rgb '#444444' title 'y = x', "
+                        "'pred-vs-meas.dat' index 0 using 1:2 with points pt 7 ps 0.8 lc rgb '#b2182b' title 'model', "
+                        "'pred-vs-meas.dat' index 1 using 1:2 with points pt 6 ps 1.0 lc rgb '#2166ac' title 'sim'\n"
+                        "unset logscale\nset xrange [*:*]\nset yrange [*:*]\n",
+                    term, png ? "png" : "svg");
+            fprintf(gp, "set terminal %s\nset output 'error-by-kernel.%s'\nset style fill solid 0.7\nset boxwidth 0.7\n"
+                        "set ylabel 'mean signed error (%%)'\nset xtics rotate by -45 font ',9'\nunset key\n"
+                        "set title 'Bias by kernel (predicted / measured - 1)'\nset grid y\n"
+                        "plot 'error-by-kernel.dat' using 1:3:xtic(2) with boxes lc rgb '#4393c3'\nunset xtics\nset xtics\n",
+                    term, png ? "png" : "svg");
+          }
+          fclose(gp);
+          char cmd[1200];
+          snprintf(cmd, sizeof cmd, "cd '%s' && gnuplot plots.gp 2>gnuplot.log", o->report);
+          if (system(cmd) != 0)
+            fprintf(stderr, "nsasim: warning: gnuplot failed or is missing; figures not drawn\n");
+        }
+      }
+    }
+  }
+  sim_free(sp);
+  sim_free(cf);
+  sim_free(c.s);
+  for (size_t i = 0; i < ntab; i++)
+    scr_table_free(&tabs[i]);
+  spec_source_free(c.as);
+  spec_source_free(c.asc);
+  spec_source_free(c.nws);
+  spec_source_free(c.fws);
+  spec_source_free(c.wsc);
+  return st;
+}
+/* }==== */
