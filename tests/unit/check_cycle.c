@@ -30,7 +30,7 @@ static const char *tiny_arch =
     "  smem_banks: 32\n  smem_bank_bytes: 4\n  smem_bytes_per_clk: 1024\n  smem_latency_cycles: 30\n"
     "  l1_bytes: 262144\n  l1_latency_cycles: 40\ncompute:\n  tensor_bf16_flops_per_clk: 1024\n"
     "  tensor_fp16_flops_per_clk: 1024\n  tensor_fp8_flops_per_clk: 0\n  fp32_flops_per_clk: 128\n"
-    "  sfu_ops_per_clk: 16\nl2:\n  bytes: 4194304\n  line_bytes: 128\n  sector_bytes: 32\n"
+    "  sfu_ops_per_clk: 16\n  tensor_sync_fraction: 1\nl2:\n  bytes: 4194304\n  line_bytes: 128\n  sector_bytes: 32\n"
     "  slices: 4\n  partitions: 1\n  ways: 16\n  bytes_per_clk: 4096\n  hit_latency_cycles: 200\n"
     "  far_latency_factor: 1.5\nhbm:\n  bytes: 1073741824\n  bandwidth: 1e12\n  channels: 4\n"
     "  latency_ns: 500\ncopy:\n  cp_async: true\n  tma: false\nlaunch:\n  overhead_s: 0\n"
