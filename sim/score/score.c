@@ -812,8 +812,8 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
         fprintf(md, "# Predicted against measured on the %s\n\nRegenerate with `%s`.\n\n"
                     "%zu measured configurations (`reports/measurements/h200/`, provenance beside them). "
                     "Calibration configs (they set an arch constant; reported apart from the held-out rest): %s. "
-                    "The arch's other constants come from a bf16 GEMM and a device copy. Statistics are of relative "
-                    "errors (predicted / measured - 1).\n\n"
+                    "The arch's other constants come from microbenchmarks (a bf16 GEMM, device reads, empty launches), "
+                    "not from these kernels. Statistics are of relative errors (predicted / measured - 1).\n\n"
                     "| engine: metric | n | MAPE | max abs | bias | Pearson r (log) | Spearman rho | within 10%% |\n|---|---|---|---|---|---|---|---|\n",
                 c.arch.name, o->command, ncf, o->calibration && *o->calibration ? o->calibration : "none");
         for (int e = 0; e < 2; e++) {
@@ -898,7 +898,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
                         "unset logscale\nset xrange [*:*]\nset yrange [*:*]\n",
                     term, png ? "png" : "svg");
             fprintf(gp, "set terminal %s\nset output 'error-by-kernel.%s'\nset style fill solid 0.7\nset boxwidth 0.7\n"
-                        "set ylabel 'mean signed error (%%)'\nset xtics rotate by -45 font ',9'\nunset key\n"
+                        "set ylabel 'mean signed error (%%)'\nset xlabel ''\nset xtics rotate by -45 font ',9'\nunset key\n"
                         "set title 'Bias by kernel (predicted / measured - 1)'\nset grid y\n"
                         "plot 'error-by-kernel.dat' using 1:3:xtic(2) with boxes lc rgb '#4393c3'\nunset xtics\nset xtics\n",
                     term, png ? "png" : "svg");
