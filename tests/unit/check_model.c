@@ -307,8 +307,12 @@ START_TEST(decode_is_memory_bound_and_scales) {
   ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
   ck_assert_uint_eq(kernel(&res.main, "full.decode")->hbm_read_bytes,
                     64ull * 4 * 65536 * 320 * 2 + 64ull * 64 * 192 * 2);
+  /* Twice the HBM bandwidth: faster, though not twice, since the L2 (6.85
+  ** TB/s measured) then carries the stream from HBM at about its own rate. */
   double t2 = predict(SRC "/arch/h200-hbm2x.yaml", SRC "/workloads/full-paper.yaml", o, 2);
-  ck_assert_double_lt(t2, 0.6 * t1);
+  ck_assert_double_lt(t2, 0.7 * t1);
+  sim_bound b2 = kernel(&res.main, "full.decode")->bound;
+  ck_assert(b2 == SIM_BOUND_L2 || b2 == SIM_BOUND_HBM);
   /* NSA reads ~5.6k of 64k tokens per step: a large speedup at batch 64. */
   predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
   ck_assert(res.has_tokens);
