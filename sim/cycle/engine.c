@@ -198,10 +198,10 @@ static sim_status deadlock(run *r, sim_diag *d, const char *why) {
 }
 
 static void free_run(run *r) {
-  for (uint32_t i = 0; r->slots && i < r->sms * r->cps; i++) {
-    sim_free(r->slots[i].ring);
-    sim_free(r->slots[i].arrived);
-    sim_free(r->slots[i].blk);
+  if (r->slots) { /* one block each for every slot's ring, flags and blocks */
+    sim_free(r->slots[0].ring);
+    sim_free(r->slots[0].arrived);
+    sim_free(r->slots[0].blk);
   }
   sim_free(r->slots);
   sim_free(r->sm);
@@ -235,14 +235,22 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
     free_run(&r);
     return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
   }
-  for (uint32_t i = 0; i < r.sms * r.cps; i++) {
-    r.slots[i].ring = sim_calloc(r.stages, sizeof(cyc_step));
-    r.slots[i].arrived = sim_calloc(r.stages, 1);
-    r.slots[i].blk = sim_calloc(k->wl->attention.selection.count + 1u, sizeof(int32_t));
-    if (!r.slots[i].ring || !r.slots[i].arrived || !r.slots[i].blk) {
-      free_run(&r);
-      return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
-    }
+  size_t nslots = (size_t)r.sms * r.cps, nblk = k->wl->attention.selection.count + 1u;
+  cyc_step *rings = sim_calloc(nslots * r.stages, sizeof(cyc_step));
+  uint8_t *flags = sim_calloc(nslots * r.stages, 1);
+  int32_t *blks = sim_calloc(nslots * nblk, sizeof(int32_t));
+  if (!rings || !flags || !blks) {
+    sim_free(rings);
+    sim_free(flags);
+    sim_free(blks);
+    sim_free(r.slots);
+    sim_free(r.sm);
+    return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+  }
+  for (size_t i = 0; i < nslots; i++) {
+    r.slots[i].ring = rings + i * r.stages;
+    r.slots[i].arrived = flags + i * r.stages;
+    r.slots[i].blk = blks + i * nblk;
   }
   cyc_mem_stats_reset(mem);
   sim_status st = SIM_OK;

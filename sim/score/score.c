@@ -57,7 +57,7 @@ sim_status scr_read_csv(const char *path, scr_table *t, sim_diag *d) {
   int idx[NCOLS];
   unsigned long lineno = 0;
   sim_status st = SIM_OK;
-  size_t cap = 0;
+  int header_seen = 0;
   while (st == SIM_OK && fgets(line, sizeof line, f)) {
     lineno++;
     size_t len = strlen(line);
@@ -68,7 +68,8 @@ sim_status scr_read_csv(const char *path, scr_table *t, sim_diag *d) {
     if (len == 0 || line[0] == '#')
       continue;
     int nf = split(line, fld, 128);
-    if (lineno == 1 || (t->n == 0 && cap == 0 && strcmp(fld[0], "config_id") == 0)) {
+    /* The first line that is neither blank nor a comment names the columns. */
+    if (!header_seen) {
       for (size_t c = 0; c < NCOLS; c++) {
         idx[c] = -1;
         for (int k = 0; k < nf; k++)
@@ -79,7 +80,7 @@ sim_status scr_read_csv(const char *path, scr_table *t, sim_diag *d) {
           break;
         }
       }
-      cap = 1;
+      header_seen = 1;
       continue;
     }
     if (t->n == SCR_MAX_ROWS) {

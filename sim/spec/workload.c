@@ -115,13 +115,13 @@ const spec_field spec_workload_table[] = {
 ** typical ptxas figures for such kernels; validate/ records the real ones. */
 static const spec_mapping kernel_defaults[SPEC_K_COUNT][3] = {
     /*                 fwd                                  bwd                                  decode */
-    [SPEC_K_FULL] = {{128, 64, 4, 2, 255, 0, 0}, {64, 64, 8, 2, 255, 0, 0}, {16, 64, 4, 2, 128, 0, 0}},
-    [SPEC_K_COMPRESS] = {{64, 64, 4, 2, 64, 0, 0}, {64, 64, 4, 2, 64, 0, 0}, {16, 64, 4, 1, 64, 0, 0}},
-    [SPEC_K_CMP_ATTN] = {{128, 64, 4, 2, 255, 0, 0}, {64, 64, 8, 2, 255, 0, 0}, {16, 64, 4, 2, 128, 0, 0}},
-    [SPEC_K_SELECT_SCORES] = {{64, 64, 4, 2, 128, 0, 0}, {64, 64, 4, 2, 128, 0, 0}, {16, 64, 4, 2, 128, 0, 0}},
-    [SPEC_K_SELECTED] = {{16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP}, {16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP}, {16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP}},
-    [SPEC_K_WINDOW] = {{128, 64, 4, 2, 255, 0, 0}, {64, 64, 8, 2, 255, 0, 0}, {16, 64, 4, 2, 128, 0, 0}},
-    [SPEC_K_COMBINE] = {{64, 64, 4, 1, 32, 0, 0}, {64, 64, 4, 1, 32, 0, 0}, {16, 64, 4, 1, 32, 0, 0}},
+    [SPEC_K_FULL] = {{128, 64, 4, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 8, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}},
+    [SPEC_K_COMPRESS] = {{64, 64, 4, 2, 64, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 4, 2, 64, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 1, 64, 0, 0, SPEC_MMA_ASYNC}},
+    [SPEC_K_CMP_ATTN] = {{128, 64, 4, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 8, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}},
+    [SPEC_K_SELECT_SCORES] = {{64, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}},
+    [SPEC_K_SELECTED] = {{16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, SPEC_DESIGN_GROUP, SPEC_MMA_ASYNC}},
+    [SPEC_K_WINDOW] = {{128, 64, 4, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 8, 2, 255, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 2, 128, 0, 0, SPEC_MMA_ASYNC}},
+    [SPEC_K_COMBINE] = {{64, 64, 4, 1, 32, 0, 0, SPEC_MMA_ASYNC}, {64, 64, 4, 1, 32, 0, 0, SPEC_MMA_ASYNC}, {16, 64, 4, 1, 32, 0, 0, SPEC_MMA_ASYNC}},
 };
 /* }==== */
 

@@ -16,6 +16,7 @@
 #include "cyc_int.h"
 #include "model.h"
 #include "select.h"
+#include "sweep.h"
 
 #define SRC NSASIM_SOURCE_DIR
 
@@ -346,6 +347,64 @@ START_TEST(deterministic_and_watchdog) {
 }
 END_TEST
 
+/* Every allocation of a cycle-level run, of a trace read and of a sweep-spec
+** load fails in turn: each failure is a clean SIM_ERR_NOMEM (LeakSanitizer
+** checks nothing leaks), and the operation succeeds once none fails. */
+START_TEST(fail_every_allocation) {
+  spec_arch a;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("h200", SRC "/arch/h200.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  spec_workload w = wl;
+  w.problem.seq_len = w.problem.q_len = 512;
+  w.kernel[SPEC_K_SELECTED].design = SPEC_DESIGN_KV_OUTER;
+  static sim_result r;
+  int fails = 0;
+  for (unsigned long n = 1;; n++) {
+    cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+    sim_diag_clear(&d);
+    sim_alloc_fail_at(n);
+    sim_status st = cyc_run(&a, &w, &co, &r, &d);
+    sim_alloc_fail_at(0);
+    if (st == SIM_OK)
+      break;
+    ck_assert_int_eq(st, SIM_ERR_NOMEM);
+    fails++;
+    ck_assert_int_lt(n, 100000);
+  }
+  ck_assert_int_gt(fails, 10);
+  char path[128];
+  snprintf(path, sizeof path, "/tmp/nsasim-failnth-%d.trace", (int)getpid());
+  ck_assert_int_eq(cyc_trace_write(path, &w, &d), SIM_OK);
+  for (unsigned long n = 1;; n++) {
+    cyc_trace t;
+    sim_diag_clear(&d);
+    sim_alloc_fail_at(n);
+    sim_status st = cyc_trace_read(path, &w, &t, &d);
+    sim_alloc_fail_at(0);
+    if (st == SIM_OK) {
+      cyc_trace_free(&t);
+      break;
+    }
+    ck_assert_int_eq(st, SIM_ERR_NOMEM);
+  }
+  remove(path);
+  for (unsigned long n = 1;; n++) {
+    spec_sweep sw;
+    sim_diag_clear(&d);
+    sim_alloc_fail_at(n);
+    sim_status st = spec_load_sweep(SRC "/workloads/sweeps/nsa-grid-h200.yaml", &sw, &d);
+    sim_alloc_fail_at(0);
+    if (st == SIM_OK) {
+      ck_assert_uint_eq(sw.npoints, 1215);
+      spec_sweep_free(&sw);
+      break;
+    }
+    ck_assert_int_eq(st, SIM_ERR_NOMEM);
+  }
+}
+END_TEST
+
 START_TEST(every_phase_and_design_runs) {
   spec_arch a;
   sim_diag d;
@@ -394,6 +453,7 @@ int main(void) {
   tcase_set_timeout(tc, 300);
   tcase_add_checked_fixture(tc, setup, NULL);
   tcase_add_test(tc, deterministic_and_watchdog);
+  tcase_add_test(tc, fail_every_allocation);
   tcase_add_test(tc, every_phase_and_design_runs);
   suite_add_tcase(s[3], tc);
   SRunner *sr = srunner_create(s[0]);
