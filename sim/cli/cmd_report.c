@@ -2,6 +2,7 @@
 ** sim/cli/cmd_report.c — `nsasim report --arch A [--arch B]... --out DIR`:
 ** the report of sim/report for an NSA workload on one or more archs.
 */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_int.h"
@@ -9,7 +10,7 @@
 
 static const char help[] =
     "usage: nsasim report --arch FILE [--arch FILE]... [--workload FILE] --out DIR\n"
-    "                     [--no-timeline]\n"
+    "                     [--no-timeline] [--measured CSV [--ncu FILE] [--calibration IDS]]\n"
     "\n"
     "Writes DIR/report.md and a self-contained DIR/report.html with figures drawn by\n"
     "gnuplot (SVG and PNG, data in .dat files): NSA's speedup over full attention against\n"
@@ -18,7 +19,9 @@ static const char help[] =
     "paper's point marked; heatmaps of time over l' x n and of speedup over w x seq_len\n"
     "(first arch); a roofline per arch with every kernel on it; and a per-SM timeline of\n"
     "a cycle-level run (first arch; --no-timeline skips it). The first line names the\n"
-    "command that regenerates it. Needs gnuplot for the figures (Debian: gnuplot-nox);\n"
+    "command that regenerates it. With --measured (validate/run-h200.sh's CSV, measured on\n"
+    "the first arch), it adds predicted against measured and writes `nsasim validate`'s\n"
+    "report as DIR/validation.md. Needs gnuplot for the figures (Debian: gnuplot-nox);\n"
     "without it the tables are still written.\n"
     "The workload (default workloads/nsa-paper.yaml) must be an NSA workload.\n";
 
@@ -39,7 +42,8 @@ int cmd_report(int argc, char **argv) {
       return 0;
     } else if (strcmp(a, "--no-timeline") == 0) {
       o.no_timeline = 1;
-    } else if (strcmp(a, "--arch") == 0 || strcmp(a, "--workload") == 0 || strcmp(a, "--out") == 0) {
+    } else if (strcmp(a, "--arch") == 0 || strcmp(a, "--workload") == 0 || strcmp(a, "--out") == 0 ||
+               strcmp(a, "--measured") == 0 || strcmp(a, "--ncu") == 0 || strcmp(a, "--calibration") == 0) {
       if (i + 1 >= argc) {
         sim_diag_set(&d, SIM_ERR_USAGE, "", 0, 0, "option %s needs a value", a);
         return cli_fail(&d);
@@ -49,6 +53,12 @@ int cmd_report(int argc, char **argv) {
         k += (size_t)snprintf(command + k, sizeof command - k, " %s", v);
       if (strcmp(a, "--workload") == 0)
         o.workload_path = v;
+      else if (strcmp(a, "--measured") == 0)
+        o.measured = v;
+      else if (strcmp(a, "--ncu") == 0)
+        o.measured_ncu = v;
+      else if (strcmp(a, "--calibration") == 0)
+        o.measured_calibration = v;
       else if (strcmp(a, "--out") == 0)
         o.out_dir = v;
       else if (o.narch == REP_MAX_ARCH) {
@@ -67,7 +77,28 @@ int cmd_report(int argc, char **argv) {
     return cli_fail(&d);
   }
   o.command = command;
-  if (rep_write(&o, &d) != SIM_OK)
+  char *arch_text = NULL;
+  if (o.measured) {
+    size_t len = 0;
+    FILE *f = fopen(o.arch_paths[0], "rb");
+    if (f) {
+      arch_text = calloc(1, SPEC_FILE_MAX_BYTES + 1);
+      if (arch_text)
+        len = fread(arch_text, 1, SPEC_FILE_MAX_BYTES, f);
+      fclose(f);
+    }
+    (void)len;
+    if (!arch_text) {
+      sim_diag_set(&d, SIM_ERR_IO, o.arch_paths[0], 0, 0, "cannot read");
+      return cli_fail(&d);
+    }
+    o.measured_arch_text = arch_text;
+    o.nsa_text = nsasim_default_workload_yaml;
+    o.full_text = nsasim_full_workload_yaml;
+  }
+  sim_status st = rep_write(&o, &d);
+  free(arch_text);
+  if (st != SIM_OK)
     return cli_fail(&d);
   printf("wrote %s/report.md and %s/report.html\n", o.out_dir, o.out_dir);
   return 0;

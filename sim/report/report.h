@@ -21,6 +21,10 @@ typedef struct rep_opts {
   const char *workload_path;
   const char *command;  /* the command line, written at the top */
   int no_timeline;      /* skip the cycle-level run */
+  /* Predicted against measured (optional): the validate/ harness's CSV, the
+  ** arch it ran on and the base workloads, as `nsasim validate` takes them. */
+  const char *measured, *measured_ncu, *measured_calibration;
+  const char *measured_arch_text, *nsa_text, *full_text;
 } rep_opts;
 
 sim_status rep_write(const rep_opts *o, sim_diag *d);
