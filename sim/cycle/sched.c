@@ -62,30 +62,25 @@ static void tile_span(const cyc_kernel *k, uint64_t j, uint64_t *first, uint64_t
 /* {==== Step counts ==== */
 static uint64_t nq_tiles(const cyc_kernel *k) { return ceil_div(k->rows, k->bm); }
 
-/* FLASH_KV: the query tiles [lo, hi] whose key tiles include kt (an interval,
-** since both ends of a tile's span grow with j). */
+/* The first query tile j in [from, nq) whose span's first (use_first) or
+** last tile index exceeds kt; spans only grow with j, so bisect. */
+static uint64_t first_tile_past(const cyc_kernel *k, uint64_t from, uint64_t kt, int use_first) {
+  uint64_t a = from, b = nq_tiles(k);
+  while (a < b) {
+    uint64_t m = (a + b) / 2, f, l;
+    tile_span(k, m, &f, &l);
+    if ((use_first ? f : l) > kt)
+      b = m;
+    else
+      a = m + 1;
+  }
+  return a;
+}
+
+/* FLASH_KV: the query tiles [lo, hi) whose key tiles include kt. */
 static void q_interval(const cyc_kernel *k, uint64_t kt, uint64_t *lo, uint64_t *hi) {
-  uint64_t nq = nq_tiles(k), a = 0, b = nq;
-  while (a < b) { /* first j with last(j) > kt */
-    uint64_t m = (a + b) / 2, f, l;
-    tile_span(k, m, &f, &l);
-    if (l > kt)
-      b = m;
-    else
-      a = m + 1;
-  }
-  *lo = a;
-  a = *lo;
-  b = nq;
-  while (a < b) { /* first j with first(j) > kt */
-    uint64_t m = (a + b) / 2, f, l;
-    tile_span(k, m, &f, &l);
-    if (f > kt)
-      b = m;
-    else
-      a = m + 1;
-  }
-  *hi = a; /* exclusive */
+  *lo = first_tile_past(k, 0, kt, 0);
+  *hi = first_tile_past(k, *lo, kt, 1);
 }
 
 uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
