@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "sweep.h"
 
 static const char help[] =
     "usage: nsasim check [--arch FILE] [--set KEY=VALUE]... FILE...\n"
     "\n"
     "Validates spec files without running an engine. Each FILE is recognised as an arch\n"
-    "spec (top-level keys sm, l2, hbm, ...) or a workload spec (problem, attention, kernel)\n"
+    "spec (top-level keys sm, l2, hbm, ...), a workload spec (problem, attention, kernel)\n"
+    "or a sweep spec (axes)\n"
     "and loaded with every rule of `nsasim params`. Workloads are also checked against\n"
     "the arch given by --arch (default: the built-in arch/h200.yaml): each kernel's\n"
     "mapping must fit a CTA's threads, registers and shared memory.\n"
@@ -49,7 +51,13 @@ int cmd_check(int argc, char **argv) {
     sim_diag_clear(&d);
     spec_kind kind;
     if (spec_detect_kind(f, &kind, &d) == SIM_OK) {
-      if (kind == SPEC_KIND_ARCH) {
+      if (kind == SPEC_KIND_SWEEP) {
+        spec_sweep sw;
+        if (spec_load_sweep(f, &sw, &d) == SIM_OK) {
+          printf("%s: ok (sweep %s, %llu points)\n", f, sw.name, (unsigned long long)sw.npoints);
+          spec_sweep_free(&sw);
+        }
+      } else if (kind == SPEC_KIND_ARCH) {
         spec_arch a;
         if (spec_load_arch(f, f, NULL, o.set, o.nset, &a, NULL, &d) == SIM_OK)
           printf("%s: ok (arch %s)\n", f, a.name);

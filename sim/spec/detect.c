@@ -31,8 +31,11 @@ sim_status spec_detect_kind(const char *path, spec_kind *kind, sim_diag *diag) {
         if (!k || k->type != YAML_SCALAR_NODE)
           continue;
         const char *key = (const char *)k->data.scalar.value;
-        if (strcmp(key, "problem") == 0 || strcmp(key, "attention") == 0 ||
-            strcmp(key, "kernel") == 0)
+        if (strcmp(key, "axes") == 0)
+          *kind = SPEC_KIND_SWEEP;
+        else if (*kind != SPEC_KIND_SWEEP &&
+                 (strcmp(key, "problem") == 0 || strcmp(key, "attention") == 0 ||
+                  strcmp(key, "kernel") == 0))
           *kind = SPEC_KIND_WORKLOAD;
         else if (*kind == SPEC_KIND_UNKNOWN &&
                  (strcmp(key, "sm") == 0 || strcmp(key, "hbm") == 0 || strcmp(key, "l2") == 0))

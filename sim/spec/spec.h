@@ -170,8 +170,9 @@ sim_status spec_check_fit(const spec_arch *arch, const spec_workload *wl,
                           const spec_source *wl_src, sim_diag *diag);
 /* Checks that each override names a key of the arch or the workload table. */
 sim_status spec_check_overrides(const spec_override *ovr, size_t novr, sim_diag *diag);
-typedef enum spec_kind { SPEC_KIND_UNKNOWN, SPEC_KIND_ARCH, SPEC_KIND_WORKLOAD } spec_kind;
-/* Arch or workload, from the file's top-level keys (for `nsasim check`). */
+typedef enum spec_kind { SPEC_KIND_UNKNOWN, SPEC_KIND_ARCH, SPEC_KIND_WORKLOAD, SPEC_KIND_SWEEP } spec_kind;
+/* Arch, workload or sweep spec, from the file's top-level keys (for
+** `nsasim check`). */
 sim_status spec_detect_kind(const char *path, spec_kind *kind, sim_diag *diag);
 void spec_source_free(spec_source *src);
 /* {==== Points: one loaded pair of specs, many variations (sweeps) ====
