@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const input_names[] = {"random", "structured"};
+
 static const char *const kind_names[VAL_KIND_COUNT] = {"full_fwd", "full_decode", "nsa_fwd", "nsa_decode",
                                                         "full_bwd", "nsa_sel_bwd"};
 
@@ -72,7 +74,7 @@ int val_config_parse_line(const char *line, val_config *out, char *err, size_t e
 
   val_config c;
   set_defaults(&c);
-  unsigned char seen[N_INT_FIELDS + 2] = {0}; /* +kernel, +id */
+  unsigned char seen[N_INT_FIELDS + 4] = {0}; /* +kernel, +id, +inputs, +trace_out */
   int tokens = 0;
   for (char *tok = strtok(buf, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
     ++tokens;
@@ -114,6 +116,44 @@ int val_config_parse_line(const char *line, val_config *out, char *err, size_t e
           return -1;
         }
       strcpy(c.id, val);
+      continue;
+    }
+    if (strcmp(key, "inputs") == 0) {
+      if (seen[N_INT_FIELDS + 2]++) {
+        snprintf(err, err_len, "duplicate key 'inputs'");
+        return -1;
+      }
+      if (strcmp(val, input_names[VAL_INPUTS_RANDOM]) == 0)
+        c.inputs = VAL_INPUTS_RANDOM;
+      else if (strcmp(val, input_names[VAL_INPUTS_STRUCTURED]) == 0)
+        c.inputs = VAL_INPUTS_STRUCTURED;
+      else {
+        snprintf(err, err_len, "inputs = '%s' (expected random or structured)", val);
+        return -1;
+      }
+      continue;
+    }
+    if (strcmp(key, "trace_out") == 0) {
+      if (seen[N_INT_FIELDS + 3]++) {
+        snprintf(err, err_len, "duplicate key 'trace_out'");
+        return -1;
+      }
+      const size_t len = strlen(val);
+      if (len >= VAL_PATH_MAX) {
+        snprintf(err, err_len, "trace_out path longer than %d characters", VAL_PATH_MAX - 1);
+        return -1;
+      }
+      for (const char *p = val; *p; ++p)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+          snprintf(err, err_len, "trace_out path holds a control or non-ASCII character (byte 0x%02x)",
+                   (unsigned)(unsigned char)*p);
+          return -1;
+        }
+      if (val[len - 1] == '/') {
+        snprintf(err, err_len, "trace_out = '%s' names a directory, not a file", val);
+        return -1;
+      }
+      memcpy(c.trace_out, val, len + 1);
       continue;
     }
     size_t i;
@@ -197,6 +237,16 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
       return -1;
     }
   }
+  if (c->trace_out[0] && c->kind != VAL_NSA_FWD) {
+    snprintf(err, err_len, "trace_out is written by the nsa_fwd top-n only (this config is kernel=%s)",
+             val_kind_name(c->kind));
+    return -1;
+  }
+  if (c->inputs == VAL_INPUTS_STRUCTURED && c->kind != VAL_NSA_FWD) {
+    snprintf(err, err_len, "inputs=structured is implemented for kernel=nsa_fwd only (this config is kernel=%s)",
+             val_kind_name(c->kind));
+    return -1;
+  }
   if (c->kind == VAL_NSA_FWD || c->kind == VAL_NSA_DECODE) {
     if (c->cmp_len % c->cmp_stride || c->sel_len % c->cmp_stride) {
       snprintf(err, err_len, "cmp_stride = %d must divide cmp_len = %d and sel_len = %d (Eq. 9)", c->cmp_stride,
@@ -259,6 +309,10 @@ int val_config_load(const char *path, val_config **out) {
       if (strcmp(v[i].id, c.id) == 0) {
         fprintf(stderr, "%s:%d: error: id '%s' already used on line %d\n", path, lineno, c.id, v[i].line);
         rc = -1;
+      } else if (c.trace_out[0] && strcmp(v[i].trace_out, c.trace_out) == 0) {
+        fprintf(stderr, "%s:%d: error: trace_out '%s' already used on line %d (one would overwrite the other)\n",
+                path, lineno, c.trace_out, v[i].line);
+        rc = -1;
       }
     if (rc) break;
     if (n == cap) {
@@ -297,5 +351,7 @@ void val_config_print(const val_config *c, FILE *f) {
     const int v = *(const int *)((const char *)c + int_fields[i].offset);
     fprintf(f, " %s=%d", int_fields[i].key, v);
   }
+  fprintf(f, " inputs=%s", input_names[c->inputs == VAL_INPUTS_STRUCTURED]);
+  if (c->trace_out[0]) fprintf(f, " trace_out=%s", c->trace_out);
   fputc('\n', f);
 }

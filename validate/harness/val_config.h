@@ -21,7 +21,13 @@ typedef enum val_kind {
 } val_kind;
 
 #define VAL_ID_MAX 64
+#define VAL_PATH_MAX 512
 #define VAL_ERR_MAX 256
+
+typedef enum val_inputs {
+  VAL_INPUTS_RANDOM = 0, /* uniform bf16 noise made on the device (the default) */
+  VAL_INPUTS_STRUCTURED  /* Q/K with position, global and topic structure (val_input.h), nsa_fwd only */
+} val_inputs;
 
 typedef struct val_config {
   char id[VAL_ID_MAX];
@@ -35,6 +41,8 @@ typedef struct val_config {
   int check_rows;                /* query rows sampled per (batch, head) for the reference */
   int warmup, runs;
   int seed;
+  val_inputs inputs;             /* inputs=random|structured */
+  char trace_out[VAL_PATH_MAX];  /* trace_out=FILE: nsa_fwd writes its top-n as a selection trace; "" = none */
   int line;                      /* line in the config file (for messages) */
 } val_config;
 

@@ -5,9 +5,12 @@
 ** stage's own GPU inputs (sampled query rows), check that every output element was written, then
 ** time each stage and the whole pipeline with CUDA events (warm-up, median of >= 20 runs, inputs
 ** rotated among several copies when one copy is smaller than 3x L2). One CSV row per stage.
+** inputs=structured makes Q and K on the host (val_input.h); trace_out=FILE writes the checked
+** top-n selections of an nsa_fwd config in the simulator's trace format (val_trace.h).
 ** Exit: 0 all checks passed, 1 a check failed or CUDA failed, 2 usage/config error, 77 no GPU.
 */
 #include <cuda_runtime_api.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +18,10 @@
 #include <string.h>
 
 #include "val_config.h"
+#include "val_input.h"
 #include "val_kernels.h"
 #include "val_ref.h"
+#include "val_trace.h"
 
 #define VAL_EXIT_FAIL 1
 #define VAL_EXIT_USAGE 2
@@ -856,6 +861,33 @@ static int32_t *make_random_idx(const pipe *P) {
   return idx;
 }
 
+/* inputs=structured: Q and the three K inputs of rotation r made on the host (val_input.h) and
+** copied in stream order. The structure seed is shared by the slots of one rotation (the same
+** global spans and topics for Q, K, K_slc and K_win); the noise seed differs per slot. */
+static int fill_structured(run_ctx *R, pipe *P, int r, int slot) {
+  const val_config *c = P->c;
+  const int is_q = slot == S_Q;
+  const uint64_t st_seed = (uint64_t)c->seed + 7919ull * (uint64_t)r;
+  val_struct_spec sp = {c->batch, is_q ? P->Tq : P->Tk, is_q ? c->heads_q : c->heads_kv, c->d_qk,
+                        is_q ? c->heads_q / c->heads_kv : 1, is_q, is_q ? P->q_pos0 : 0, st_seed,
+                        st_seed * 64u + (uint64_t)slot};
+  uint16_t *h = malloc((size_t)P->n[slot] * sizeof *h);
+  if (!h) {
+    fprintf(stderr, "error: host allocation of %llu bytes for structured '%s' failed\n", P->n[slot] * 2ull,
+            slot_names[slot]);
+    return -1;
+  }
+  val_structured_fill(&sp, h);
+  cudaError_t e = cudaMemcpyAsync(P->p[r][slot], h, (size_t)P->n[slot] * 2, cudaMemcpyHostToDevice, R->stream);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(R->stream);
+  free(h);
+  if (e != cudaSuccess) {
+    fprintf(stderr, "CUDA error %s copying structured '%s'\n", cudaGetErrorString(e), slot_names[slot]);
+    return -1;
+  }
+  return 0;
+}
+
 /* Allocates every slot for every rotation, fills the inputs (different seed per rotation), and
 ** for decode fills the compressed K/V cache with the mean-pool kernel (the decode pipeline then
 ** recompresses only the newest block, as a decode step does). */
@@ -868,7 +900,10 @@ static int pipe_setup(run_ctx *R, pipe *P, dev_pool *pl) {
     for (int i = 0; i < S_COUNT; ++i) {
       if (!P->n[i]) continue;
       if (pool_alloc(pl, &P->p[r][i], slot_bytes(P, i))) return -1;
-      if (P->input[i] == 1) {
+      if (P->input[i] == 1 && c->inputs == VAL_INPUTS_STRUCTURED &&
+          (i == S_Q || i == S_K || i == S_KS || i == S_KW)) {
+        if (fill_structured(R, P, r, i)) return -1;
+      } else if (P->input[i] == 1) {
         const int is_qk = i == S_Q || i == S_K || i == S_KS || i == S_KW;
         const float lo = i == S_GATES ? 0.f : is_qk ? -2.f : -1.f, hi = is_qk ? 2.f : 1.f;
         CK(val_fill_uniform_bf16(P->p[r][i], (int64_t)P->n[i], (uint64_t)(c->seed + 7919 * r) * 64u + (uint64_t)i, lo,
@@ -1538,6 +1573,28 @@ static void print_row(const val_config *c, const stage_row *r) {
          r->rel_err, r->check);
 }
 
+/* trace_out: the top-n indices of rotation 0, as checked above, in the simulator's trace format.
+** A failed top-n check writes nothing (the FAIL row already fails the run). */
+static int write_trace(pipe *P) {
+  const val_config *c = P->c;
+  for (int i = 0; i < P->n_st; ++i)
+    if (P->st[i].op == OP_TOPN && strcmp(P->row[i].check, "FAIL") == 0) {
+      fprintf(stderr, "config '%s': the top-n check failed; trace %s not written\n", c->id, c->trace_out);
+      return 0;
+    }
+  const int32_t *idx = host_idx(P);
+  if (!idx) return -1;
+  const val_trace_shape shape = {c->batch, c->heads_kv, P->Tq, P->Tk, c->sel_len, c->sel_count};
+  char err[VAL_ERR_MAX + VAL_PATH_MAX];
+  if (val_trace_write(c->trace_out, &shape, idx, err, sizeof err) != 0) {
+    fprintf(stderr, "config '%s' (line %d): %s\n", c->id, c->line, err);
+    return -1;
+  }
+  printf("config '%s': wrote %s (%llu selections of %d blocks)\n", c->id, c->trace_out,
+         (unsigned long long)c->batch * c->heads_kv * (unsigned long long)P->Tq, c->sel_count);
+  return 0;
+}
+
 static int run_config(run_ctx *R, const val_config *c) {
   pipe *P = calloc(1, sizeof *P);
   if (!P) return -1;
@@ -1564,6 +1621,7 @@ static int run_config(run_ctx *R, const val_config *c) {
   }
   for (int i = 0; i < P->n_st && rc == 0; ++i) rc = check_stage(P, i);
   for (int i = 0; i < P->n_st && rc == 0; ++i) rc = count_stage(P, i);
+  if (rc == 0 && c->trace_out[0]) rc = write_trace(P);
   /* Every rotation needs its intermediates before stages are timed one by one. */
   for (int r = 1; r < P->n_rot && rc == 0; ++r)
     if (pipe_launch(P, -1, r, NULL) != cudaSuccess) rc = -1;
@@ -1653,6 +1711,22 @@ int main(int argc, char **argv) {
               cfg_path, c->line, c->d_qk, c->d_v, c->grp_block_n, c->grp_stages);
       bad = 1;
     }
+  }
+  for (int i = 0; i < n_cfg; ++i) { /* a trace_out must be creatable before hours of runs */
+    const val_config *c = &cfg[i];
+    if (!c->trace_out[0]) continue;
+    FILE *probe = fopen(c->trace_out, "rb");
+    const int existed = probe != NULL;
+    if (probe) fclose(probe);
+    probe = fopen(c->trace_out, "ab"); /* appends nothing: an existing file is left as it is */
+    if (!probe) {
+      fprintf(stderr, "%s:%d: error: trace_out '%s' cannot be written: %s\n", cfg_path, c->line, c->trace_out,
+              strerror(errno));
+      bad = 1;
+      continue;
+    }
+    fclose(probe);
+    if (!existed) remove(c->trace_out);
   }
   if (bad) {
     free(cfg);

@@ -5,6 +5,9 @@
 ** of the top-n reference, and the pair counts behind the FLOP column.
 ** `val_selftest parse FILE` loads a config list like nsa_validate does (exit 2 on any error), so
 ** CTest can check the committed matrix and the error path without a GPU.
+** `val_selftest trace OUT SEQ_LEN HEADS_Q HEADS_KV D_QK` writes the CPU reference's top-n on
+** structured inputs (l 32, d 16, l' 64, n 16, batch 1, seed 1) as a selection trace: the same
+** pipeline (mean pool, compressed lse, Eq. 8-10 scores, Eq. 11 top-n) the GPU check uses.
 */
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +15,9 @@
 #include <string.h>
 
 #include "val_config.h"
+#include "val_input.h"
 #include "val_ref.h"
+#include "val_trace.h"
 
 static int n_checks, n_failed;
 
@@ -69,6 +74,22 @@ static void test_config_bad(void) {
   expect_error("id=a kernel=full_fwd seq_len=8192 runs=5", "out of range");
   expect_error("id=a kernel=full_fwd seq_len", "not key=value");
   expect_error("id=a/b kernel=full_fwd seq_len=64", "may hold only");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 inputs=realistic", "inputs = 'realistic' (expected random or structured)");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 inputs=random inputs=structured", "duplicate key 'inputs'");
+  expect_error("id=a kernel=full_fwd seq_len=4096 inputs=structured", "inputs=structured is implemented for kernel=nsa_fwd");
+  expect_error("id=a kernel=nsa_decode seq_len=4096 trace_out=x.trace", "trace_out is written by the nsa_fwd top-n only");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 trace_out=a.trace trace_out=b.trace", "duplicate key 'trace_out'");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 trace_out=out/", "names a directory");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 trace_out=caf\xc3\xa9.trace", "non-ASCII");
+}
+
+static void test_config_trace_keys(void) {
+  val_config c;
+  char err[VAL_ERR_MAX] = "";
+  EXPECT(parse("id=a kernel=nsa_fwd seq_len=4096", &c, err) == 1);
+  EXPECT(c.inputs == VAL_INPUTS_RANDOM && c.trace_out[0] == '\0'); /* defaults */
+  EXPECT(parse("id=a kernel=nsa_fwd seq_len=4096 inputs=structured trace_out=out/sel-4k.trace", &c, err) == 1);
+  EXPECT(c.inputs == VAL_INPUTS_STRUCTURED && strcmp(c.trace_out, "out/sel-4k.trace") == 0);
 }
 
 static void test_bf16(void) {
@@ -200,6 +221,184 @@ static void test_bwd_ref(void) {
     }
 }
 
+static void test_structured_inputs(void) {
+  enum { T = 256, H = 2, D = 64 };
+  static uint16_t a[T * H * D], b[T * H * D];
+  val_struct_spec k = {1, T, H, D, 1, 0, 0, 7, 11};
+  val_structured_fill(&k, a);
+  val_structured_fill(&k, b);
+  EXPECT(memcmp(a, b, sizeof a) == 0); /* reproducible from its seeds */
+  k.noise_seed = 12;
+  val_structured_fill(&k, b);
+  EXPECT(memcmp(a, b, sizeof a) != 0);
+  /* The global dim carries VAL_ST_GLOBAL_K (plus noise in [-2, 2)) exactly on global tokens. */
+  int wrong = 0;
+  for (int t = 0; t < T; ++t)
+    for (int h = 0; h < H; ++h) {
+      const float g = val_bf16_to_f32(a[(t * H + h) * D + 2 * VAL_ST_FREQS]);
+      const int is_g = val_structured_is_global(7, 0, h, t);
+      wrong += is_g ? g < VAL_ST_GLOBAL_K - 2.5f : g > 2.5f;
+    }
+  EXPECT(wrong == 0);
+  /* The positional part: the mean of q_t . k_s over noise is larger for near than for far keys. */
+  static uint16_t q[T * 2 * D];
+  val_struct_spec qs = {1, T, 2, D, 2, 1, 0, 7, 13};
+  val_structured_fill(&qs, q);
+  double near = 0, far = 0;
+  for (int t = 128; t < T; ++t)
+    for (int d = 0; d < 2 * VAL_ST_FREQS; ++d) {
+      near += val_bf16_to_f32(q[(t * 2) * D + d]) * val_bf16_to_f32(a[((t - 1) * H) * D + d]);
+      far += val_bf16_to_f32(q[(t * 2) * D + d]) * val_bf16_to_f32(a[((t - 128) * H) * D + d]);
+    }
+  EXPECT(near > far);
+}
+
+/* CPU selection of a whole (small) problem on structured inputs, as nsa_validate checks it:
+** mean-pooled K, the compressed attention's lse per head, Eq. 8-10 scores, Eq. 11 top-n.
+** idx gets the harness layout [batch][T][heads_kv][n]. Returns 0, -1 on allocation failure. */
+static int select_cpu(int batch, int T, int hq, int hk, int dqk, int n, int32_t *idx) {
+  const int l = 32, st = 16, lp = 64, group = hq / hk;
+  const int n_cmp = (T - l) / st + 1, n_sel = (T + lp - 1) / lp;
+  const size_t nq = (size_t)batch * T * hq * dqk, nk = (size_t)batch * T * hk * dqk;
+  uint16_t *qb = malloc(nq * 2), *kb = malloc(nk * 2);
+  float *q = NULL, *k = NULL, *kc = malloc((size_t)n_cmp * hk * dqk * sizeof *kc), *lse = malloc((size_t)group * 4);
+  float *scf = malloc((size_t)n_sel * sizeof *scf);
+  double *sc = malloc((size_t)n_sel * sizeof *sc), *pool = malloc((size_t)dqk * sizeof *pool), o;
+  int *keys = malloc((size_t)n_cmp * sizeof *keys), rc = -1;
+  if (qb && kb && kc && lse && scf && sc && pool && keys) {
+    val_struct_spec sq = {batch, T, hq, dqk, group, 1, 0, 1, 64}, sk = {batch, T, hk, dqk, 1, 0, 0, 1, 65};
+    val_structured_fill(&sq, qb);
+    val_structured_fill(&sk, kb);
+    q = val_bf16_array_to_f32(qb, nq);
+    k = val_bf16_array_to_f32(kb, nk);
+  }
+  for (int b = 0; q && k && b < batch; ++b) {
+    const float *kseq = k + (size_t)b * T * hk * dqk;
+    for (int i = 0; i < n_cmp; ++i) /* the kernel stores K_cmp in bf16 */
+      for (int h = 0; h < hk; ++h) {
+        val_ref_compress_block(kseq, hk, dqk, h, i, l, st, pool);
+        for (int d = 0; d < dqk; ++d)
+          kc[((size_t)i * hk + h) * dqk + d] = val_bf16_to_f32(val_f32_to_bf16((float)pool[d]));
+      }
+    for (int t = 0; t < T; ++t) {
+      const int nk_vis = val_ref_visible_keys(t, n_cmp, st, l - 1, 0, keys);
+      for (int h = 0; h < hk; ++h) {
+        const float *qg = q + (((size_t)b * T + t) * hq + (size_t)h * group) * dqk;
+        for (int g = 0; g < group; ++g) {
+          double ls;
+          val_ref_attn_row(qg + (size_t)g * dqk, kc + (size_t)h * dqk, kc + (size_t)h * dqk, (long long)hk * dqk,
+                           (long long)hk * dqk, dqk, 1, keys, nk_vis, 1.0 / sqrt((double)dqk), &o, &ls);
+          lse[g] = (float)ls;
+        }
+        const int nv = val_ref_scores_row(qg, group, kc + (size_t)h * dqk, (long long)hk * dqk, n_cmp, dqk, lse,
+                                          1.0 / sqrt((double)dqk), t, l, st, lp, n_sel, sc);
+        for (int j = 0; j < nv; ++j) scf[j] = (float)sc[j];
+        val_ref_topn(scf, nv, n, idx + (((size_t)b * T + t) * hk + h) * n);
+      }
+    }
+    rc = 0;
+  }
+  free(qb), free(kb), free(q), free(k), free(kc), free(lse), free(scf), free(sc), free(pool), free(keys);
+  return rc;
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+
+static void test_trace_writer(void) {
+  enum { B = 2, HK = 2, HQ = 4, T = 300, D = 64, N = 4 };
+  static int32_t idx[B * T * HK * N];
+  EXPECT(select_cpu(B, T, HQ, HK, D, N, idx) == 0);
+  const char *path = "val_selftest_trace.tmp";
+  const val_trace_shape s = {B, HK, T, T, 64, N};
+  char err[512] = "";
+  EXPECT(val_trace_write(path, &s, idx, err, sizeof err) == 0);
+  if (err[0]) fprintf(stderr, "%s\n", err);
+  FILE *f = fopen(path, "rb");
+  EXPECT(f != NULL);
+  if (!f) return;
+  static unsigned char bytes[64 + 4 * B * T * HK * N + 1];
+  const size_t got = fread(bytes, 1, sizeof bytes, f);
+  fclose(f);
+  remove(path);
+  EXPECT(got == 64 + 4 * (size_t)B * T * HK * N); /* header + entries, nothing more */
+  /* The header, byte for byte (little-endian), as sim/cycle/trace.h defines it. */
+  static const unsigned char want[64] = {'N', 'S', 'A', 'S', 'E', 'L', '1', '\n', 1, 0, 0, 0, 64, 0, 0, 0,
+                                         B, 0, 0, 0, HK, 0, 0, 0, 0x2c, 0x01, 0, 0, 0, 0, 0, 0,
+                                         0x2c, 0x01, 0, 0, 0, 0, 0, 0, 64, 0, 0, 0, N, 0, 0, 0,
+                                         0xc0, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT(B * HK * T * N == 0x12c0);
+  EXPECT(memcmp(bytes, want, 64) == 0);
+  /* Entries in (b, h, t, i) order; the harness layout is (b, t, h, i). */
+  int mism = 0, local = 0, far_free = 0;
+  for (int b = 0; b < B; ++b)
+    for (int h = 0; h < HK; ++h)
+      for (int t = 0; t < T; ++t)
+        for (int i = 0; i < N; ++i) {
+          const size_t e = (((size_t)b * HK + h) * T + t) * N + i;
+          const int32_t v = (int32_t)(uint32_t)get_le(bytes + 64 + 4 * e, 4);
+          mism += v != idx[(((size_t)b * T + t) * HK + h) * N + i];
+          local += t >= 256 && v >= 2; /* blocks 2..4 of 5 at t >= 256: forced local ones or near picks */
+          far_free += t >= 256 && v == 1;
+        }
+  EXPECT(mism == 0);
+  EXPECT(local > far_free);
+  EXPECT(get_le(bytes + 48, 8) == (uint64_t)B * HK * T * N);
+  /* Bad selections are refused before the file is created. */
+  static int32_t bad[B * T * HK * N];
+  memcpy(bad, idx, sizeof bad);
+  bad[(((size_t)1 * T + 70) * HK + 1) * N + 0] = 2; /* position 70 allows blocks 0..1 */
+  EXPECT(val_trace_write(path, &s, bad, err, sizeof err) == -1 && strstr(err, "allows -1 or 0..1"));
+  EXPECT(fopen(path, "rb") == NULL);
+  memcpy(bad, idx, sizeof bad);
+  bad[(((size_t)0 * T + 200) * HK + 0) * N + 1] = bad[(((size_t)0 * T + 200) * HK + 0) * N + 0];
+  EXPECT(val_trace_write(path, &s, bad, err, sizeof err) == -1 && strstr(err, "twice"));
+  memcpy(bad, idx, sizeof bad);
+  bad[(((size_t)0 * T + 299) * HK + 1) * N + 3] = -1; /* 5 blocks exist: all 4 entries must be valid */
+  EXPECT(val_trace_write(path, &s, bad, err, sizeof err) == -1 && strstr(err, "has 3 valid blocks"));
+  EXPECT(val_trace_write("no-such-dir/x.trace", &s, idx, err, sizeof err) == -1 && strstr(err, "cannot write"));
+}
+
+static int make_trace(int argc, char **argv) {
+  const char *out = argv[2];
+  int v[4];
+  for (int i = 0; i < 4; ++i) {
+    char *end = NULL;
+    const long x = strtol(argv[3 + i], &end, 10);
+    if (*end || x < 1 || x > (i == 0 ? 65536 : 256)) {
+      fprintf(stderr, "val_selftest trace: bad number '%s'\n", argv[3 + i]);
+      return 2;
+    }
+    v[i] = (int)x;
+  }
+  (void)argc;
+  const int T = v[0], hq = v[1], hk = v[2], dqk = v[3], n = 16;
+  if (T < 32 || hq % hk || dqk <= 2 * VAL_ST_FREQS + VAL_ST_TOPICS) {
+    fprintf(stderr, "val_selftest trace: need SEQ_LEN >= 32, HEADS_Q a multiple of HEADS_KV, D_QK > %d\n",
+            2 * VAL_ST_FREQS + VAL_ST_TOPICS);
+    return 2;
+  }
+  int32_t *idx = malloc((size_t)T * hk * n * sizeof *idx);
+  if (!idx || select_cpu(1, T, hq, hk, dqk, n, idx) != 0) {
+    free(idx);
+    fprintf(stderr, "val_selftest trace: out of memory\n");
+    return 1;
+  }
+  const val_trace_shape s = {1, hk, T, T, 64, n};
+  char err[VAL_ERR_MAX + 600];
+  const int rc = val_trace_write(out, &s, idx, err, sizeof err);
+  free(idx);
+  if (rc) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  printf("%s: %d selections of %d blocks (CPU reference, structured inputs)\n", out, T * hk, n);
+  return 0;
+}
+
 static void test_err_and_stats(void) {
   val_err_acc a = {0};
   val_err_add(&a, 1.1, 1.0);
@@ -224,18 +423,22 @@ int main(int argc, char **argv) {
     free(cfg);
     return 0;
   }
+  if (argc == 7 && strcmp(argv[1], "trace") == 0) return make_trace(argc, argv);
   if (argc != 1) {
-    fprintf(stderr, "usage: val_selftest [parse CONFIG_LIST]\n");
+    fprintf(stderr, "usage: val_selftest [parse CONFIG_LIST | trace OUT SEQ_LEN HEADS_Q HEADS_KV D_QK]\n");
     return 2;
   }
   test_config_good();
   test_config_bad();
+  test_config_trace_keys();
   test_bf16();
   test_attn_ref();
   test_compress_ref();
   test_scores_ref();
   test_topn_ref();
   test_bwd_ref();
+  test_structured_inputs();
+  test_trace_writer();
   test_err_and_stats();
   printf("%d checks, %d failed\n", n_checks, n_failed);
   return n_failed ? 1 : 0;
