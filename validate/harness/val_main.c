@@ -187,30 +187,19 @@ static int check_fits(const val_config *c, unsigned long long bytes) {
 
 static const char *verdict(double rel) { return (!isnan(rel) && rel < VAL_TOL_REL) ? "pass" : "FAIL"; }
 
-/* Counts NaN bf16 values (poison 0xFFFF left behind = element never written). */
-static long long count_nan_bf16(const void *d, unsigned long long n, int *ok) {
-  uint16_t *h = fetch_raw(d, n * 2);
+/* Counts NaN elements of a bf16 or f32 device buffer (the 0xFF poison left behind = element never
+** written); one fetch, one loop, the element test chosen by type. */
+static long long count_nan(const void *d, unsigned long long n, int is_bf16, int *ok) {
+  void *h = fetch_raw(d, n * (is_bf16 ? 2 : 4));
   if (!h) {
     *ok = 0;
     return 0;
   }
+  const uint16_t *h16 = h;
+  const float *h32 = h;
   long long bad = 0;
   for (unsigned long long i = 0; i < n; ++i)
-    if ((h[i] & 0x7f80u) == 0x7f80u && (h[i] & 0x7fu)) ++bad;
-  free(h);
-  *ok = 1;
-  return bad;
-}
-
-static long long count_nan_f32(const float *d, unsigned long long n, int *ok) {
-  float *h = fetch_raw(d, n * 4);
-  if (!h) {
-    *ok = 0;
-    return 0;
-  }
-  long long bad = 0;
-  for (unsigned long long i = 0; i < n; ++i)
-    if (isnan(h[i])) ++bad;
+    if (is_bf16 ? ((h16[i] & 0x7f80u) == 0x7f80u && (h16[i] & 0x7fu)) : isnan(h32[i])) ++bad;
   free(h);
   *ok = 1;
   return bad;
@@ -967,8 +956,7 @@ static int pipe_poison(run_ctx *R, pipe *P) {
 /* Elements of a slot still holding poison; -1 when the copy failed. */
 static long long unwritten(pipe *P, int slot) {
   int ok = 0;
-  long long bad = P->type[slot] == T_BF16 ? count_nan_bf16(P->p[0][slot], P->n[slot], &ok)
-                                          : count_nan_f32(P->p[0][slot], P->n[slot], &ok);
+  long long bad = count_nan(P->p[0][slot], P->n[slot], P->type[slot] == T_BF16, &ok);
   if (ok && bad)
     fprintf(stderr, "config '%s': %lld of %llu elements of '%s' still hold the poison\n", P->c->id, bad, P->n[slot],
             slot_names[slot]);
