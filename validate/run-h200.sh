@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# validate/run-h200.sh — build, check and time the validation kernels on the GPU machine in one go.
-# Configures with -DNSASIM_VALIDATE_ONLY=ON (no libyaml/Check there), builds for sm_90, runs the
-# CPU tests, compute-sanitizer on tiny configs, the smoke list (every kernel and mapping checked
-# against the CPU reference), the timing matrix, and the PyTorch anchors (copy bandwidth,
-# FlashAttention-2 through SDPA). Writes under $OUT (at most 8 files, as the device tool returns):
-#   provenance.txt  GPU name, driver, clocks seen before/after, date, command, commit, nvcc
-#   smoke.csv       small checked configs        matrix.csv  the timing matrix
-#   anchors.csv     copy GB/s and SDPA TFLOP/s   ncu.csv     counters (NCU=1)
-#   run.log         everything printed           build.log   cmake output
-# The CSVs and provenance.txt are meant to be copied to reports/measurements/h200/.
+# validate/run-h200.sh — build, check, time and profile the validation kernels on the GPU machine.
+# Configures with -DNSASIM_VALIDATE_ONLY=ON (no libyaml/Check there), builds for sm_90, then runs the
+# steps named in STEPS (comma separated, default build,cpu,sanitize,smoke,matrix,anchors):
+#   build     cmake + build (the build folder is kept between calls on a warm machine)
+#   cpu       the harness's CPU tests (ctest -L cpu)
+#   sanitize  compute-sanitizer memcheck and initcheck on configs/sanitize.txt (tiny configs)
+#   smoke     configs/smoke.txt: every kernel and mapping checked against the CPU reference
+#   matrix    the timing matrix (MATRIX_FILE)
+#   anchors   anchors.py: device copy bandwidth and PyTorch SDPA FlashAttention-2
+#   ncu       hardware counters of every kernel of every config of NCU_LIST (blank-separated config
+#             lists, default MATRIX_FILE):
+#             nsa_validate --profile launches each kernel once inside cudaProfilerStart/Stop and
+#             names it ("ncu_<config> <kernel>"); ncu --clock-control none --profile-from-start off
+#             records the metrics this ncu knows of the list below (--query-metrics), in launch order.
+#   detail    ncu sections (speed of light, warp stalls, occupancy, memory) as text for the kernels
+#             matching DETAIL_KERNELS (regex) in DETAIL_LIST: detail.txt
+# Writes under $OUT (at most 8 files, as the device tool returns): provenance.txt (GPU name, driver,
+# clocks seen before/after, date, command, commit, nvcc), smoke.csv, matrix.csv, anchors.csv,
+# ncu.csv, run.log, build.log. The CSVs and provenance.txt go to reports/measurements/h200/.
 # Usage: validate/run-h200.sh [MATRIX_FILE]   (default validate/configs/h200-matrix.txt)
-# Env: OUT (default validate/h200-out, git-ignored), COMMIT (when the tree has no .git), BUILD (default /tmp/vbuild-h200),
-#      SANITIZE=0 to skip compute-sanitizer (memcheck, initcheck) on configs/sanitize.txt,
-#      ANCHORS=0 to skip anchors.py, NCU=1 to also collect hardware counters (ncu --clock-control none).
+# Env: OUT (default validate/h200-out, git-ignored), COMMIT (when the tree has no .git), BUILD
+#      (default validate/h200-build, git-ignored), STEPS, NCU_LIST, NCU=1 (adds the ncu step),
+#      DETAIL_LIST, DETAIL_KERNELS.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 OUT="${OUT:-$here/h200-out}"
-BUILD="${BUILD:-/tmp/vbuild-h200}"
+BUILD="${BUILD:-$here/h200-build}"
+STEPS="${STEPS:-build,cpu,sanitize,smoke,matrix,anchors}"
+[ "${NCU:-0}" = 1 ] && STEPS="$STEPS,ncu"
+has() { case ",$STEPS," in *",$1,"*) return 0 ;; esac; return 1; }
 MATRIX="${1:-$here/configs/h200-matrix.txt}"
 mkdir -p "$OUT"
 log="$OUT/run.log"
@@ -38,12 +50,14 @@ smi() { nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,clocks.m
 cat "$OUT/provenance.txt"
 
 status=0
-cmake -S "$root" -B "$BUILD" -DNSASIM_VALIDATE_ONLY=ON -DCMAKE_BUILD_TYPE=Release > "$OUT/build.log" 2>&1 &&
-  cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 || { echo "BUILD FAILED"; tail -40 "$OUT/build.log"; exit 1; }
-grep -E "spill|warning" "$OUT/build.log" | sort -u | head -20
-
-ctest --test-dir "$BUILD" --output-on-failure -L cpu || status=1
-if [ "${SANITIZE:-1}" = 1 ] && command -v compute-sanitizer > /dev/null; then
+echo "steps: $STEPS" >> "$OUT/provenance.txt"
+if has build || [ ! -x "$BUILD/validate/nsa_validate" ]; then
+  cmake -S "$root" -B "$BUILD" -DNSASIM_VALIDATE_ONLY=ON -DCMAKE_BUILD_TYPE=Release > "$OUT/build.log" 2>&1 &&
+    cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 || { echo "BUILD FAILED"; tail -40 "$OUT/build.log"; exit 1; }
+  grep -E "spill|warning" "$OUT/build.log" | sort -u | head -20
+fi
+has cpu && { ctest --test-dir "$BUILD" --output-on-failure -L cpu || status=1; }
+if has sanitize && command -v compute-sanitizer > /dev/null; then
   # Out-of-bounds accesses and reads of never-written device memory, on tiny configs of every kernel.
   for tool in memcheck initcheck; do
     compute-sanitizer --tool "$tool" --error-exitcode 3 --print-limit 10 \
@@ -51,21 +65,50 @@ if [ "${SANITIZE:-1}" = 1 ] && command -v compute-sanitizer > /dev/null; then
       && echo "compute-sanitizer $tool: clean" || { echo "compute-sanitizer $tool: FAILED"; grep -v '^z_' "$BUILD/sanitize-$tool.log" | head -30; status=1; }
   done
 fi
-"$BUILD/validate/nsa_validate" -o "$OUT/smoke.csv" "$here/configs/smoke.txt" || status=1
-if [ -n "$MATRIX" ] && [ "$MATRIX" != "none" ]; then
+has smoke && { "$BUILD/validate/nsa_validate" -o "$OUT/smoke.csv" "$here/configs/smoke.txt" || status=1; }
+if has matrix && [ -n "$MATRIX" ] && [ "$MATRIX" != "none" ]; then
   "$BUILD/validate/nsa_validate" -o "$OUT/matrix.csv" "$MATRIX" || status=1
 fi
-if [ "${ANCHORS:-1}" = 1 ]; then
+if has anchors; then
   python3 "$here/anchors.py" "$OUT/anchors.csv" || echo "anchors failed (not fatal)"
 fi
-if [ "${NCU:-0}" = 1 ] && command -v ncu > /dev/null; then
-  # Counters for the first launch of each kernel of one NSA forward at 64k (d 128), and of the
-  # full forward at 16k. --clock-control none: measure the card as it runs (METHOD.md).
-  printf '%s\n' 'id=ncu_nsa kernel=nsa_fwd seq_len=65536 d_qk=128 d_v=128 check=0 warmup=0 runs=20' \
-    'id=ncu_full kernel=full_fwd seq_len=16384 d_qk=128 d_v=128 check=0 warmup=0 runs=20' > "$BUILD/ncu.txt"
-  ncu --clock-control none --launch-count 8 --kernel-name regex:'attn|scores|topn|compress|gate' \
-    --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sector_hit_rate.pct,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active \
-    --csv "$BUILD/validate/nsa_validate" -o /dev/null "$BUILD/ncu.txt" > "$OUT/ncu.csv" 2> "$BUILD/ncu.err" || { echo "ncu failed (not fatal)"; tail -5 "$BUILD/ncu.err"; }
+if has ncu && command -v ncu > /dev/null; then
+  want="gpu__time_duration.sum dram__bytes_read.sum dram__bytes_write.sum lts__t_sectors_srcunit_tex_op_read.sum
+lts__t_sectors_srcunit_tex_op_read_lookup_hit.sum lts__t_sectors_srcunit_tex_op_write.sum
+l1tex__data_pipe_lsu_wavefronts_mem_shared.sum l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum
+l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_st.sum
+sm__warps_active.avg.pct_of_peak_sustained_active sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active
+lts__t_sector_hit_rate.pct"
+  ncu --query-metrics > "$BUILD/ncu-metrics.txt" 2>&1 || true
+  metrics=""
+  for m in $want; do
+    base="${m%%.*}"
+    if grep -q "^$base " "$BUILD/ncu-metrics.txt"; then metrics="$metrics${metrics:+,}$m"; else echo "ncu: no metric $base here (left out)"; fi
+  done
+  echo "ncu metrics: $metrics" >> "$OUT/provenance.txt"
+  # --profile neither checks nor times. The lists are cut into chunks of NCU_CHUNK configs, one
+  # ncu process each, appended to ncu.csv: ncu prints its CSV when the process ends, so a call cut
+  # short by the device's time limit still returns every finished chunk (launch IDs restart at 0
+  # in each chunk, after that chunk's "ncu_" names; sim/score reads it that way).
+  : > "$OUT/ncu.csv"
+  for list in ${NCU_LIST:-$MATRIX}; do
+    grep '^id=' "$list" | split -l "${NCU_CHUNK:-6}" - "$BUILD/ncu-chunk-"
+    for chunk in "$BUILD"/ncu-chunk-*; do
+      ncu --clock-control none --profile-from-start off --metrics "$metrics" --csv \
+        "$BUILD/validate/nsa_validate" --profile -o /dev/null "$chunk" >> "$OUT/ncu.csv" 2>> "$BUILD/ncu.err" \
+        || { echo "ncu failed on $chunk (not fatal)"; tail -3 "$BUILD/ncu.err"; }
+      rm -f "$chunk"
+    done
+  done
+  echo "ncu rows: $(grep -c '^"' "$OUT/ncu.csv") kernels named: $(grep -c '^ncu_' "$OUT/ncu.csv")"
+fi
+if has detail && command -v ncu > /dev/null; then
+  # Stall reasons, occupancy and throughputs of the kernels matching DETAIL_KERNELS (a regex) in
+  # one launch each of DETAIL_LIST (a config list), as text: the "why" behind a kernel's time.
+  ncu --clock-control none --profile-from-start off --kernel-name "regex:${DETAIL_KERNELS:-.}" \
+    --section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis \
+    --section LaunchStats "$BUILD/validate/nsa_validate" --profile -o /dev/null "${DETAIL_LIST:?DETAIL_LIST}" \
+    > "$OUT/detail.txt" 2> "$BUILD/detail.err" || { echo "ncu detail failed (not fatal)"; tail -5 "$BUILD/detail.err"; }
 fi
 echo "gpu_after (name, driver, clocks.sm, clocks.mem, clocks.max.sm): $(smi)" >> "$OUT/provenance.txt"
 echo "exit_status: $status" >> "$OUT/provenance.txt"

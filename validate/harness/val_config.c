@@ -14,7 +14,8 @@
 static const char *const input_names[] = {"random", "structured"};
 
 static const char *const kind_names[VAL_KIND_COUNT] = {"full_fwd", "full_decode", "nsa_fwd", "nsa_decode",
-                                                        "full_bwd", "nsa_sel_bwd"};
+                                                        "full_bwd", "nsa_sel_bwd", "nsa_cmp_bwd",
+                                                        "nsa_win_bwd"};
 
 const char *val_kind_name(val_kind k) { return (k >= 0 && k < VAL_KIND_COUNT) ? kind_names[k] : "?"; }
 
@@ -44,6 +45,8 @@ static const int_field int_fields[] = {
     {"stages", offsetof(val_config, stages), 1, 8, 2, "cp.async ring depth (token-major kernels)"},
     {"grp_block_n", offsetof(val_config, grp_block_n), 32, 64, 64, "keys per tile (group kernels: 32 or 64)"},
     {"grp_stages", offsetof(val_config, grp_stages), 1, 8, 2, "cp.async ring depth (group kernels)"},
+    {"compress_mlp", offsetof(val_config, compress_mlp), 0, 1, 0, "compression phi: 0 mean pool, 1 MLP (nsa_fwd, nsa_decode)"},
+    {"sel_tok", offsetof(val_config, sel_tok), 1, 8, 1, "tokens per CTA of the nsa_fwd selected kernel (1, 2, 4, 8)"},
     {"split_kv", offsetof(val_config, split_kv), 0, 1024, 0, "decode KV splits (0 = auto)"},
     {"check", offsetof(val_config, check), 0, 1, 1, "compare with the CPU reference"},
     {"check_rows", offsetof(val_config, check_rows), 1, 1 << 20, 16, "sampled query rows per (b, head)"},
@@ -222,7 +225,22 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
     snprintf(err, err_len, "grp_block_n = %d must be 32 or 64", c->grp_block_n);
     return -1;
   }
-  if ((c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_SEL_BWD) && (c->d_v != 128 || (c->d_qk != 128 && c->d_qk != 192))) {
+  if (c->compress_mlp && ((c->kind != VAL_NSA_FWD && c->kind != VAL_NSA_DECODE) || c->d_v != 128 ||
+                          (c->d_qk != 128 && c->d_qk != 192))) {
+    snprintf(err, err_len, "compress_mlp=1 is compiled for nsa_fwd and nsa_decode with d_v = 128, d_qk = 128 or 192");
+    return -1;
+  }
+  if (c->sel_tok != 1 && c->sel_tok != 2 && c->sel_tok != 4 && c->sel_tok != 8) {
+    snprintf(err, err_len, "sel_tok = %d must be 1, 2, 4 or 8", c->sel_tok);
+    return -1;
+  }
+  if (c->sel_tok > 1 && (c->kind != VAL_NSA_FWD || c->sel_len % 64)) {
+    snprintf(err, err_len, "sel_tok > 1 is the nsa_fwd selected kernel (sel_len a multiple of 64)");
+    return -1;
+  }
+  const int is_bwd = c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_SEL_BWD || c->kind == VAL_NSA_CMP_BWD ||
+                     c->kind == VAL_NSA_WIN_BWD;
+  if (is_bwd && (c->d_v != 128 || (c->d_qk != 128 && c->d_qk != 192))) {
     snprintf(err, err_len, "%s is compiled for d_v = 128 and d_qk = 128 or 192", val_kind_name(c->kind));
     return -1;
   }
@@ -269,6 +287,10 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
       snprintf(err, err_len, "seq_len = %d is shorter than one compression block (%d)", c->seq_len, c->cmp_len);
       return -1;
     }
+  }
+  if (c->kind == VAL_NSA_CMP_BWD && c->seq_len < c->cmp_len) {
+    snprintf(err, err_len, "seq_len = %d is shorter than one compression block (%d)", c->seq_len, c->cmp_len);
+    return -1;
   }
   return 0;
 }

@@ -17,6 +17,8 @@ typedef enum val_kind {
   VAL_NSA_DECODE,     /* NSA decode pipeline, one query token per sequence */
   VAL_FULL_BWD,       /* full causal attention backward: delta, dK/dV, dQ (forward run in setup) */
   VAL_NSA_SEL_BWD,    /* NSA selected-branch backward on random top-n indices (forward in setup) */
+  VAL_NSA_CMP_BWD,    /* NSA compressed-branch backward: delta, dK/dV of K_cmp/V_cmp, dQ, compression backward */
+  VAL_NSA_WIN_BWD,    /* NSA sliding-window branch backward: delta, dK/dV, dQ */
   VAL_KIND_COUNT
 } val_kind;
 
@@ -36,6 +38,9 @@ typedef struct val_config {
   int cmp_len, cmp_stride, sel_len, sel_count, window;
   int block_m, block_n, stages;  /* token-major kernels: full, cmp_attn, window */
   int grp_block_n, grp_stages;   /* group-centric kernels: selected and every decode kernel */
+  int compress_mlp;              /* NSA compression phi: 0 mean pool, 1 MLP (nsa_fwd, nsa_decode) */
+  int sel_tok;                   /* nsa_fwd selected branch: 1 = one CTA per token (attn_group.cu),
+                                 ** 2, 4 or 8 = tokens per CTA sharing the union of blocks (attn_union.cu) */
   int split_kv;                  /* decode splits per (sequence, KV head); 0 = automatic */
   int check;                     /* 1: compare with the CPU reference before timing */
   int check_rows;                /* query rows sampled per (batch, head) for the reference */

@@ -9,6 +9,7 @@
 ** top-n selections of an nsa_fwd config in the simulator's trace format (val_trace.h).
 ** Exit: 0 all checks passed, 1 a check failed or CUDA failed, 2 usage/config error, 77 no GPU.
 */
+#include <cuda_profiler_api.h>
 #include <cuda_runtime_api.h>
 #include <errno.h>
 #include <math.h>
@@ -29,7 +30,7 @@
 #define VAL_TOL_REL 2e-2  /* relative L2 bound: bf16 operands give 1e-3..1e-2 */
 #define VAL_MAX_STAGES 12
 #define VAL_MAX_ROT 8
-#define VAL_MAX_BUFS 48 /* buffer slots per rotation set (>= S_COUNT, checked below) */
+#define VAL_MAX_BUFS 64 /* buffer slots per rotation set (>= S_COUNT, checked below) */
 #define VAL_SPIN_CYCLES 20000000LL /* ~10 ms at 2 GHz: covers the host's enqueue of a timed batch */
 
 /* Every CUDA call goes through CK; a failure is fatal for the run (errors can be sticky). */
@@ -125,6 +126,7 @@ typedef struct run_ctx {
   struct cudaDeviceProp prop;
   FILE *csv;
   int n_fail;
+  int profile; /* --profile: one launch per stage between cudaProfilerStart/Stop, for ncu */
 } run_ctx;
 
 static void csv_header(FILE *f) {
@@ -311,6 +313,9 @@ enum {
   S_LOGITS, S_OPS, S_LPS, S_OPW, S_LPW, /* decode: cmp logits, split partials of slc / win */
   S_DO, S_DELTA, S_DQ, S_DK, S_DV,      /* backward */
   S_DKACC, S_DVACC, S_CNT, S_OFF, S_CUR, S_LIST, S_CHUNKS, S_NCHUNK, /* selected backward */
+  S_DKC, S_DVC,                         /* compressed backward: gradients of K_cmp, V_cmp */
+  S_W1K, S_W2K, S_W1V, S_W2V, S_C1K, S_C1V, /* MLP compression: weights, position bias flatten(pe) W1 */
+  S_DKPART, S_DVPART,                   /* compressed backward: dK/dV partials of the query splits */
   S_COUNT
 };
 _Static_assert(S_COUNT <= VAL_MAX_BUFS, "dev_pool holds VAL_MAX_BUFS buffers per rotation set");
@@ -320,13 +325,13 @@ static const char *const slot_names[S_COUNT] = {"q", "k", "v", "k_slc", "v_slc",
                                                 "o_slc", "lse_slc", "o_win", "lse_win", "o_part", "lse_part",
                                                 "logits", "o_part_slc", "lse_part_slc", "o_part_win", "lse_part_win",
                                                 "d_o", "delta", "dq", "dk", "dv", "dk_acc", "dv_acc", "cnt", "off",
-                                                "cursor", "list", "chunks", "n_chunks"};
+                                                "cursor", "list", "chunks", "n_chunks", "dk_cmp", "dv_cmp", "w1_k", "w2_k", "w1_v", "w2_v", "c1_k", "c1_v", "dk_part", "dv_part"};
 
 enum {
   OP_FULL_FWD, OP_FULL_GROUP, OP_SPLIT_COMBINE, OP_COMPRESS, OP_CMP_FWD, OP_CMP_GROUP,
   OP_SCORES, OP_TOPN, OP_SEL_GROUP, OP_WIN_FWD, OP_WIN_GROUP, OP_GATE,
   OP_SELECT_DECODE, OP_GATE_SPLIT, OP_BWD_PRE, OP_BWD_DKDV, OP_BWD_DQ,
-  OP_SEL_BWD_PRE, OP_SEL_BWD_DQ, OP_SEL_BWD_INDEX, OP_SEL_BWD_DKDV
+  OP_SEL_BWD_PRE, OP_SEL_BWD_DQ, OP_SEL_BWD_INDEX, OP_SEL_BWD_DKDV, OP_COMPRESS_BWD, OP_BWD_REDUCE
 };
 
 typedef struct stage_def {
@@ -346,6 +351,7 @@ typedef struct pipe {
   unsigned long long n[S_COUNT];
   int type[S_COUNT], input[S_COUNT]; /* input: 1 random bf16, 2 host-made top-n indices */
   int chunk_tokens, max_chunks;       /* selected backward */
+  int q_splits;                       /* compressed backward: query splits of dK/dV (1 = none) */
   void *p[VAL_MAX_ROT][S_COUNT];
   float *hf[S_COUNT];          /* host copies of rotation 0 (float), fetched on demand */
   int32_t *hidx;
@@ -406,6 +412,40 @@ static void group_params(const pipe *P, int rot, const stage_def *sd, val_attn_g
   a->scale = scale_of(c);
 }
 
+/* Compression of blocks [first, n_cmp) of rotation rot (mean pool or MLP). */
+static void compress_params(const pipe *P, int rot, int first, val_compress_params *a) {
+  const val_config *c = P->c;
+  memset(a, 0, sizeof *a);
+  a->k = P->p[rot][S_K], a->v = P->p[rot][S_V], a->k_cmp = P->p[rot][S_KC], a->v_cmp = P->p[rot][S_VC];
+  a->batch = c->batch, a->seq_len = P->Tk, a->heads_kv = c->heads_kv, a->d_qk = c->d_qk, a->d_v = c->d_v;
+  a->cmp_len = c->cmp_len, a->cmp_stride = c->cmp_stride, a->n_blocks = P->n_cmp, a->first_block = first;
+  a->mlp = c->compress_mlp;
+  if (a->mlp) {
+    a->w1_k = P->p[rot][S_W1K], a->w2_k = P->p[rot][S_W2K], a->w1_v = P->p[rot][S_W1V], a->w2_v = P->p[rot][S_W2V];
+    a->c1_k = P->p[rot][S_C1K], a->c1_v = P->p[rot][S_C1V];
+  }
+}
+
+/* Keys of an attention backward: the buffers and position rule of the branch being differentiated. */
+typedef struct bwd_keys {
+  int k, v, dk, dv;
+  int seq_k, stride, off, window;
+} bwd_keys;
+
+static bwd_keys bwd_keys_of(const pipe *P) {
+  const val_config *c = P->c;
+  bwd_keys bk = {S_K, S_V, S_DK, S_DV, P->Tk, 1, 0, 0};
+  if (c->kind == VAL_NSA_CMP_BWD) {
+    bk.k = S_KC, bk.v = S_VC, bk.dk = S_DKC, bk.dv = S_DVC;
+    bk.seq_k = P->n_cmp, bk.stride = c->cmp_stride, bk.off = c->cmp_len - 1;
+  } else if (c->kind == VAL_NSA_WIN_BWD) {
+    bk.window = c->window;
+  } else if (c->kind == VAL_NSA_SEL_BWD) {
+    bk.k = S_KS, bk.v = S_VS;
+  }
+  return bk;
+}
+
 static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) {
   const val_config *c = P->c;
   const stage_def *sd = &P->st[i];
@@ -456,6 +496,7 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
     a.blk_idx = P->p[rot][S_IDX];
     a.n_blk = c->sel_count;
     a.blk_size = c->sel_len;
+    if (c->sel_tok > 1 && !P->decode) return val_launch_attn_union(&a, c->sel_tok, P->s, info);
     return val_launch_attn_group(&a, P->s, info);
   }
   case OP_SPLIT_COMBINE: {
@@ -464,9 +505,8 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
     return val_launch_split_combine(&a, P->s, info);
   }
   case OP_COMPRESS: {
-    val_compress_params a = {P->p[rot][S_K], P->p[rot][S_V], P->p[rot][S_KC], P->p[rot][S_VC], c->batch, P->Tk,
-                             c->heads_kv, c->d_qk, c->d_v, c->cmp_len, c->cmp_stride, P->n_cmp,
-                             P->decode ? P->n_cmp - 1 : 0};
+    val_compress_params a;
+    compress_params(P, rot, P->decode ? P->n_cmp - 1 : 0, &a);
     return val_launch_compress(&a, P->s, info);
   }
   case OP_SCORES: {
@@ -493,13 +533,28 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
                                ss->splits, sw->splits};
     return val_launch_gate_combine_split(&a, P->s, info);
   }
-  case OP_BWD_PRE: case OP_BWD_DKDV: case OP_BWD_DQ: {
-    val_attn_bwd_params a = {P->p[rot][S_Q], P->p[rot][S_K], P->p[rot][S_V], P->p[rot][S_O], P->p[rot][S_DO],
-                             P->p[rot][S_LSE], P->p[rot][S_DELTA], P->p[rot][S_DQ], P->p[rot][S_DK], P->p[rot][S_DV],
-                             c->batch, P->Tk, c->heads_q, c->heads_kv, c->d_qk, c->d_v, scale_of(c)};
+  case OP_BWD_PRE: case OP_BWD_DKDV: case OP_BWD_DQ: case OP_BWD_REDUCE: {
+    const bwd_keys bk = bwd_keys_of(P);
+    val_attn_bwd_params a;
+    memset(&a, 0, sizeof a);
+    a.q = P->p[rot][S_Q], a.k = P->p[rot][bk.k], a.v = P->p[rot][bk.v], a.o = P->p[rot][S_O], a.d_o = P->p[rot][S_DO];
+    a.lse = P->p[rot][S_LSE], a.delta = P->p[rot][S_DELTA];
+    a.dq = P->p[rot][S_DQ], a.dk = P->p[rot][bk.dk], a.dv = P->p[rot][bk.dv];
+    a.batch = c->batch, a.seq_len = P->Tq, a.heads_q = c->heads_q, a.heads_kv = c->heads_kv;
+    a.d_qk = c->d_qk, a.d_v = c->d_v, a.scale = scale_of(c);
+    a.seq_k = bk.seq_k, a.kv_pos_stride = bk.stride, a.kv_pos_off = bk.off, a.window = bk.window;
+    a.q_splits = P->q_splits > 1 ? P->q_splits : 1;
+    if (a.q_splits > 1) a.dk_part = P->p[rot][S_DKPART], a.dv_part = P->p[rot][S_DVPART];
     return sd->op == OP_BWD_PRE    ? val_launch_attn_bwd_pre(&a, P->s, info)
            : sd->op == OP_BWD_DKDV ? val_launch_attn_bwd_dkdv(&a, P->s, info)
-                                   : val_launch_attn_bwd_dq(&a, P->s, info);
+           : sd->op == OP_BWD_DQ   ? val_launch_attn_bwd_dq(&a, P->s, info)
+                                   : val_launch_attn_bwd_reduce(&a, P->s, info);
+  }
+  case OP_COMPRESS_BWD: {
+    val_compress_params a;
+    compress_params(P, rot, 0, &a);
+    a.k = P->p[rot][S_DKC], a.v = P->p[rot][S_DVC], a.k_cmp = P->p[rot][S_DK], a.v_cmp = P->p[rot][S_DV];
+    return val_launch_compress_bwd(&a, P->s, info);
   }
   case OP_SEL_BWD_PRE: {
     val_attn_bwd_params a = {0};
@@ -612,6 +667,10 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
   case OP_FULL_GROUP: case OP_CMP_GROUP: case OP_WIN_GROUP: case OP_SEL_GROUP:
     r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
     r->design = "group";
+    if (op == OP_SEL_GROUP && c->sel_tok > 1 && c->kind == VAL_NSA_FWD) { /* attn_union.cu */
+      r->block_m = 16 * c->sel_tok, r->block_n = 64, r->warps = c->sel_tok + 1;
+      r->design = "group_union";
+    }
     break;
   case OP_SCORES: /* 8 tokens x 16 head rows per CTA; decode: 1 token (see val_launch_scores) */
     r->warps = P->Tq < 8 ? 1 : 8;
@@ -635,6 +694,10 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     break;
   case OP_SEL_BWD_INDEX:
     r->design = "inverted_index";
+    break;
+  case OP_COMPRESS:
+    r->design = c->compress_mlp ? "mlp" : "elementwise";
+    if (c->compress_mlp) r->block_m = 64, r->block_n = 64, r->warps = 4, r->stages = 2;
     break;
   default:
     r->design = "elementwise";
@@ -672,6 +735,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
   P->type[S_DKACC] = P->type[S_DVACC] = T_F32;
   P->type[S_CNT] = P->type[S_OFF] = P->type[S_CUR] = P->type[S_LIST] = P->type[S_CHUNKS] = P->type[S_NCHUNK] = T_I32;
   P->type[S_IDX] = T_I32;
+  P->type[S_C1K] = P->type[S_C1V] = P->type[S_DKPART] = P->type[S_DVPART] = T_F32;
   P->input[S_Q] = P->input[S_K] = P->input[S_V] = 1;
   P->n[S_Q] = rows_o * c->d_qk;
   P->n[S_K] = B * Tk * Hk * c->d_qk;
@@ -704,17 +768,39 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
     add_stage(P, "selected_bwd_dq", OP_SEL_BWD_DQ, 1, 0, 0);
     add_stage(P, "selected_bwd_index", OP_SEL_BWD_INDEX, 1, 0, 0);
     add_stage(P, "selected_bwd_dkdv", OP_SEL_BWD_DKDV, 1, 0, 0);
-  } else if (c->kind == VAL_FULL_BWD) {
-    /* O and lse come from the forward, run once per rotation in pipe_setup. */
+  } else if (c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_WIN_BWD || c->kind == VAL_NSA_CMP_BWD) {
+    /* O and lse come from the branch's forward (after the compression for the compressed
+    ** branch), run once per rotation in pipe_setup. */
     P->input[S_DO] = 1;
     P->n[S_DO] = P->n[S_O];
     P->n[S_DELTA] = rows_o;
     P->n[S_DQ] = P->n[S_Q];
     P->n[S_DK] = P->n[S_K];
     P->n[S_DV] = P->n[S_V];
-    add_stage(P, "full_bwd_pre", OP_BWD_PRE, 1, 0, 0);
-    add_stage(P, "full_bwd_dkdv", OP_BWD_DKDV, 1, 0, 0);
-    add_stage(P, "full_bwd_dq", OP_BWD_DQ, 1, 0, 0);
+    if (c->kind == VAL_NSA_CMP_BWD) {
+      P->n[S_KC] = P->n[S_DKC] = B * (unsigned long long)P->n_cmp * Hk * c->d_qk;
+      P->n[S_VC] = P->n[S_DVC] = B * (unsigned long long)P->n_cmp * Hk * c->d_v;
+      /* Few compressed-key tiles, each seen by nearly every query: split the dK/dV work over
+      ** the queries so the grid holds about 8 CTAs per SM, at least 4 query tiles per split. */
+      const long long tiles = (long long)((P->n_cmp + 63) / 64) * Hk * B;
+      const long long items = (long long)((c->seq_len + 63) / 64) * (c->heads_q / c->heads_kv);
+      long long qs = (8LL * R->prop.multiProcessorCount + tiles - 1) / tiles;
+      if (qs > items / 4) qs = items / 4;
+      P->q_splits = qs > 1 ? (int)qs : 1;
+      if (P->q_splits > 1) {
+        P->n[S_DKPART] = (unsigned long long)P->q_splits * P->n[S_KC];
+        P->n[S_DVPART] = (unsigned long long)P->q_splits * P->n[S_VC];
+      }
+    }
+    const char *const names[3][4] = {{"full_bwd_pre", "full_bwd_dkdv", "full_bwd_dq", NULL},
+                                     {"window_bwd_pre", "window_bwd_dkdv", "window_bwd_dq", NULL},
+                                     {"cmp_bwd_pre", "cmp_bwd_dkdv", "cmp_bwd_dq", "cmp_bwd_compress"}};
+    const int w = c->kind == VAL_FULL_BWD ? 0 : c->kind == VAL_NSA_WIN_BWD ? 1 : 2;
+    add_stage(P, names[w][0], OP_BWD_PRE, 1, 0, 0);
+    add_stage(P, names[w][1], OP_BWD_DKDV, P->q_splits > 1 ? P->q_splits : 1, 0, 0);
+    if (P->q_splits > 1) add_stage(P, "cmp_bwd_dkdv_reduce", OP_BWD_REDUCE, P->q_splits, 0, 0);
+    add_stage(P, names[w][2], OP_BWD_DQ, 1, 0, 0);
+    if (names[w][3]) add_stage(P, names[w][3], OP_COMPRESS_BWD, 1, 0, 0);
   } else if (c->kind == VAL_FULL_DECODE) {
     max_split = group_stage(P, R, "full_decode", OP_FULL_GROUP, tiles_full, 4, S_O, S_LSE, "full_decode_combine");
   } else {
@@ -723,6 +809,16 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
     P->n[S_KS] = P->n[S_KW] = P->n[S_K];
     P->n[S_VS] = P->n[S_VW] = P->n[S_V];
     P->n[S_GATES] = rows_o * 3;
+    if (c->compress_mlp) {
+      P->input[S_W1K] = P->input[S_W2K] = P->input[S_W1V] = P->input[S_W2V] = 1;
+      P->input[S_C1K] = P->input[S_C1V] = 3; /* computed on the host in setup */
+      P->n[S_W1K] = (unsigned long long)c->cmp_len * c->d_qk * c->d_qk;
+      P->n[S_W1V] = (unsigned long long)c->cmp_len * c->d_v * c->d_v;
+      P->n[S_W2K] = (unsigned long long)c->d_qk * c->d_qk;
+      P->n[S_W2V] = (unsigned long long)c->d_v * c->d_v;
+      P->n[S_C1K] = (unsigned long long)c->d_qk;
+      P->n[S_C1V] = (unsigned long long)c->d_v;
+    }
     P->n[S_KC] = B * (unsigned long long)P->n_cmp * Hk * c->d_qk;
     P->n[S_VC] = B * (unsigned long long)P->n_cmp * Hk * c->d_v;
     P->n[S_OCMP] = P->n[S_OSLC] = P->n[S_OWIN] = rows_o * c->d_v;
@@ -768,7 +864,8 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
     P->n[S_LPART] = (unsigned long long)max_split * rows_o;
   }
   /* Mapping support is checked here, before any allocation. */
-  if (c->kind == VAL_FULL_BWD && !val_attn_fwd_supported(c->d_qk, c->d_v, c->block_m, c->block_n, c->stages)) {
+  if ((c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_WIN_BWD || c->kind == VAL_NSA_CMP_BWD) &&
+      !val_attn_fwd_supported(c->d_qk, c->d_v, c->block_m, c->block_n, c->stages)) {
     fprintf(stderr, "config '%s' (line %d): no compiled forward for the backward's O and lse\n", c->id, c->line);
     return -1;
   }
@@ -779,6 +876,14 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       fprintf(stderr, "config '%s' (line %d): no compiled token-major kernel for d_qk=%d d_v=%d block_m=%d "
               "block_n=%d stages=%d\n", c->id, c->line, c->d_qk, c->d_v, c->block_m, c->block_n, c->stages);
       return -1;
+    }
+    if (op == OP_SEL_GROUP && c->sel_tok > 1 && c->kind == VAL_NSA_FWD) {
+      if (!val_attn_union_supported(c->d_qk, c->d_v, c->sel_tok, c->grp_stages)) {
+        fprintf(stderr, "config '%s' (line %d): no compiled union kernel for d_qk=%d d_v=%d sel_tok=%d grp_stages=%d\n",
+                c->id, c->line, c->d_qk, c->d_v, c->sel_tok, c->grp_stages);
+        return -1;
+      }
+      continue;
     }
     if ((op == OP_FULL_GROUP || op == OP_CMP_GROUP || op == OP_WIN_GROUP || op == OP_SEL_GROUP) &&
         !val_attn_group_supported(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages)) {
@@ -880,6 +985,41 @@ static int fill_structured(run_ctx *R, pipe *P, int r, int slot) {
 /* Allocates every slot for every rotation, fills the inputs (different seed per rotation), and
 ** for decode fills the compressed K/V cache with the mean-pool kernel (the decode pipeline then
 ** recompresses only the newest block, as a decode step does). */
+/* The MLP's intra-block position encoding pe[u][d] in [-1, 1), made from the seed (kv: 0 K, 1 V). */
+static float mlp_pe(const val_config *c, int kv, int u, int d) {
+  uint64_t st = ((uint64_t)c->seed * 0x100000001B3ull) ^ ((uint64_t)kv << 48) ^ ((uint64_t)u << 24) ^ (uint64_t)d;
+  return (float)((double)(splitmix(&st) >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+}
+
+/* c1 = flatten(pe) W1 per rotation, in double from the bf16 weights the GPU holds. */
+static int mlp_bias(run_ctx *R, pipe *P) {
+  const val_config *c = P->c;
+  for (int r = 0; r < P->n_rot; ++r)
+    for (int kv = 0; kv < 2; ++kv) {
+      const int D = kv ? c->d_v : c->d_qk, L = c->cmp_len;
+      CK(cudaStreamSynchronize(R->stream));
+      float *w1 = fetch_bf16(P->p[r][kv ? S_W1V : S_W1K], (unsigned long long)L * D * D);
+      float *c1 = malloc((size_t)D * sizeof *c1);
+      if (!w1 || !c1) {
+        free(w1), free(c1);
+        return -1;
+      }
+      for (int n = 0; n < D; ++n) {
+        double s = 0.0;
+        for (int u = 0; u < L; ++u)
+          for (int d = 0; d < D; ++d) s += (double)mlp_pe(c, kv, u, d) * w1[((long long)u * D + d) * D + n];
+        c1[n] = (float)s;
+      }
+      const cudaError_t e = cudaMemcpy(P->p[r][kv ? S_C1V : S_C1K], c1, (size_t)D * 4, cudaMemcpyHostToDevice);
+      free(w1), free(c1);
+      if (e != cudaSuccess) {
+        fprintf(stderr, "CUDA error %s copying the MLP bias\n", cudaGetErrorString(e));
+        return -1;
+      }
+    }
+  return 0;
+}
+
 static int pipe_setup(run_ctx *R, pipe *P, dev_pool *pl) {
   const val_config *c = P->c;
   const unsigned long long sb = set_bytes(P);
@@ -894,7 +1034,12 @@ static int pipe_setup(run_ctx *R, pipe *P, dev_pool *pl) {
         if (fill_structured(R, P, r, i)) return -1;
       } else if (P->input[i] == 1) {
         const int is_qk = i == S_Q || i == S_K || i == S_KS || i == S_KW;
-        const float lo = i == S_GATES ? 0.f : is_qk ? -2.f : -1.f, hi = is_qk ? 2.f : 1.f;
+        float lo = i == S_GATES ? 0.f : is_qk ? -2.f : -1.f, hi = is_qk ? 2.f : 1.f;
+        if (i == S_W1K || i == S_W1V || i == S_W2K || i == S_W2V) { /* fan-in scaled, so outputs stay O(1) */
+          const int d = (i == S_W1K || i == S_W2K) ? c->d_qk : c->d_v;
+          hi = (float)(1.0 / sqrt((double)((i == S_W1K || i == S_W1V) ? c->cmp_len * d : d)));
+          lo = -hi;
+        }
         CK(val_fill_uniform_bf16(P->p[r][i], (int64_t)P->n[i], (uint64_t)(c->seed + 7919 * r) * 64u + (uint64_t)i, lo,
                                  hi, R->stream));
       }
@@ -924,16 +1069,24 @@ static int pipe_setup(run_ctx *R, pipe *P, dev_pool *pl) {
     }
     free(idx);
   }
-  if (c->kind == VAL_FULL_BWD)
+  if (c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_WIN_BWD || c->kind == VAL_NSA_CMP_BWD)
     for (int r = 0; r < P->n_rot; ++r) {
+      const bwd_keys bk = bwd_keys_of(P);
+      if (c->kind == VAL_NSA_CMP_BWD) {
+        val_compress_params cp;
+        compress_params(P, r, 0, &cp);
+        CK(val_launch_compress(&cp, R->stream, NULL));
+      }
       val_attn_fwd_params a;
-      fwd_params(P, r, &a, S_K, S_V, S_O, S_LSE);
+      fwd_params(P, r, &a, bk.k, bk.v, S_O, S_LSE);
+      a.seq_k = bk.seq_k, a.kv_pos_stride = bk.stride, a.kv_pos_off = bk.off, a.window = bk.window;
       CK(val_launch_attn_fwd(&a, R->stream, NULL));
     }
+  if (c->compress_mlp && mlp_bias(R, P)) return -1;
   if (c->kind == VAL_NSA_DECODE)
     for (int r = 0; r < P->n_rot; ++r) {
-      val_compress_params a = {P->p[r][S_K], P->p[r][S_V], P->p[r][S_KC], P->p[r][S_VC], c->batch, P->Tk,
-                               c->heads_kv, c->d_qk, c->d_v, c->cmp_len, c->cmp_stride, P->n_cmp, 0};
+      val_compress_params a;
+      compress_params(P, r, 0, &a);
       CK(val_launch_compress(&a, R->stream, NULL));
     }
   CK(cudaStreamSynchronize(R->stream));
@@ -945,7 +1098,9 @@ static int pipe_poison(run_ctx *R, pipe *P) {
   for (int i = 0; i < S_COUNT; ++i) {
     if (!P->n[i] || P->input[i]) continue;
     if (P->c->kind == VAL_NSA_DECODE && (i == S_KC || i == S_VC)) continue; /* the cache is an input */
-    if (P->c->kind == VAL_FULL_BWD && (i == S_O || i == S_LSE)) continue;    /* made by the forward */
+    if ((P->c->kind == VAL_FULL_BWD || P->c->kind == VAL_NSA_WIN_BWD || P->c->kind == VAL_NSA_CMP_BWD) &&
+        (i == S_O || i == S_LSE || i == S_KC || i == S_VC))
+      continue; /* made by the forward (and the compression) in setup */
     if (P->c->kind == VAL_NSA_SEL_BWD && (i == S_OSLC || i == S_LSLC)) continue;
     CK(cudaMemsetAsync(P->p[0][i], P->type[i] == T_I32 ? 0x7F : 0xFF, (size_t)slot_bytes(P, i), R->stream));
   }
@@ -991,8 +1146,47 @@ static double check_attn_op(pipe *P, int op, const float *o, const float *l) {
   return check_attn_rows(&a, c->check_rows);
 }
 
+/* MLP compression reference in double: relu(concat_u(x[i*d+u] + pe[u]) W1) W2, every block of
+** the sampled (b, h); the GPU rounds the hidden layer to bf16, within the bf16 tolerance. */
+static double check_compress_mlp(pipe *P) {
+  const val_config *c = P->c;
+  val_err_acc acc = {0};
+  for (int kv = 0; kv < 2; ++kv) {
+    const int D = kv ? c->d_v : c->d_qk, L = c->cmp_len;
+    const float *x = host_f(P, kv ? S_V : S_K), *got = host_f(P, kv ? S_VC : S_KC);
+    const float *w1 = host_f(P, kv ? S_W1V : S_W1K), *w2 = host_f(P, kv ? S_W2V : S_W2K);
+    double *xin = malloc((size_t)L * D * sizeof *xin), *hid = malloc((size_t)D * sizeof *hid);
+    if (!x || !got || !w1 || !w2 || !xin || !hid) {
+      free(xin), free(hid);
+      return NAN;
+    }
+    for (int b = 0; b < c->batch; ++b)
+      for (int i = 0; i < P->n_cmp; ++i)
+        for (int h = 0; h < c->heads_kv; ++h) {
+          for (int u = 0; u < L; ++u)
+            for (int d = 0; d < D; ++d)
+              xin[u * D + d] = (double)x[(((long long)b * P->Tk + (long long)i * c->cmp_stride + u) * c->heads_kv + h) * D + d] +
+                               mlp_pe(c, kv, u, d);
+          for (int n = 0; n < D; ++n) {
+            double s = 0.0;
+            for (int k = 0; k < L * D; ++k) s += xin[k] * w1[(long long)k * D + n];
+            hid[n] = s > 0.0 ? s : 0.0;
+          }
+          const float *g = got + (((long long)b * P->n_cmp + i) * c->heads_kv + h) * D;
+          for (int n = 0; n < D; ++n) {
+            double s = 0.0;
+            for (int k = 0; k < D; ++k) s += hid[k] * w2[(long long)k * D + n];
+            val_err_add(&acc, g[n], s);
+          }
+        }
+    free(xin), free(hid);
+  }
+  return val_err_rel(&acc);
+}
+
 static double check_compress(pipe *P) {
   const val_config *c = P->c;
+  if (c->compress_mlp) return check_compress_mlp(P);
   const float *k = host_f(P, S_K), *v = host_f(P, S_V), *kc = host_f(P, S_KC), *vc = host_f(P, S_VC);
   if (!k || !v || !kc || !vc) return NAN;
   double ref[256];
@@ -1199,19 +1393,31 @@ static double check_bwd_grads(pipe *P, int want_dq) {
   return want_dq ? val_err_rel(&aq) : val_err_rel(&akv);
 }
 
-/* Selected backward. dq: sampled rows against val_ref_attn_bwd_row over the row's selected keys.
-** dk/dv: every row's contribution scattered on the host (small configs). */
-static double check_sel_bwd(pipe *P, int want_dq) {
+/* Backward of a branch over an arbitrary key set (selected blocks, a window, compressed blocks).
+** dq: sampled rows against val_ref_attn_bwd_row over the row's keys. dk/dv: every row's
+** contribution scattered on the host (small configs). */
+static double check_keys_bwd(pipe *P, int want_dq) {
   const val_config *c = P->c;
-  const float *q = host_f(P, S_Q), *k = host_f(P, S_KS), *v = host_f(P, S_VS), *d_o = host_f(P, S_DO);
-  const float *g = want_dq ? host_f(P, S_DQ) : host_f(P, S_DK), *gv = want_dq ? NULL : host_f(P, S_DV);
-  const int32_t *idx = host_idx(P);
-  if (!q || !k || !v || !d_o || !g || (!want_dq && !gv) || !idx) return NAN;
-  const int T = P->Tk, group = c->heads_q / c->heads_kv, n = c->sel_count;
-  int *rows = malloc((size_t)T * sizeof *rows), *keys = malloc((size_t)n * c->sel_len * sizeof *keys);
+  const bwd_keys bk = bwd_keys_of(P);
+  const float *q = host_f(P, S_Q), *k = host_f(P, bk.k), *v = host_f(P, bk.v), *d_o = host_f(P, S_DO);
+  const float *g = want_dq ? host_f(P, S_DQ) : host_f(P, bk.dk), *gv = want_dq ? NULL : host_f(P, bk.dv);
+  range_keys rk = {0, bk.seq_k, bk.stride, bk.off, bk.window};
+  sel_keys sk = {0};
+  keys_fn kf = keys_range;
+  void *kc = &rk;
+  int max_keys = bk.seq_k;
+  if (c->kind == VAL_NSA_SEL_BWD) {
+    sk.idx = host_idx(P);
+    if (!sk.idx) return NAN;
+    sk.seq_q = P->Tq, sk.seq_k = P->Tk, sk.heads_kv = c->heads_kv, sk.n = c->sel_count, sk.blk = c->sel_len;
+    kf = keys_selected, kc = &sk, max_keys = c->sel_count * c->sel_len;
+  }
+  if (!q || !k || !v || !d_o || !g || (!want_dq && !gv)) return NAN;
+  const int T = P->Tq, Tk = bk.seq_k, group = c->heads_q / c->heads_kv;
+  int *rows = malloc((size_t)T * sizeof *rows), *keys = malloc((size_t)max_keys * sizeof *keys);
   double *dq = malloc((size_t)c->d_qk * sizeof *dq);
-  double *dk = want_dq ? NULL : calloc((size_t)T * c->d_qk, sizeof *dk);
-  double *dv = want_dq ? NULL : calloc((size_t)T * c->d_v, sizeof *dv);
+  double *dk = want_dq ? NULL : calloc((size_t)Tk * c->d_qk, sizeof *dk);
+  double *dv = want_dq ? NULL : calloc((size_t)Tk * c->d_v, sizeof *dv);
   double err = NAN;
   if (rows && keys && dq && (want_dq || (dk && dv))) {
     const int nr = want_dq ? sample_rows(T, c->check_rows, rows) : sample_rows(T, T, rows);
@@ -1220,25 +1426,24 @@ static double check_sel_bwd(pipe *P, int want_dq) {
     for (int b = 0; b < c->batch; ++b)
       for (int hk = 0; hk < c->heads_kv; ++hk) {
         if (!want_dq) {
-          memset(dk, 0, (size_t)T * c->d_qk * sizeof *dk);
-          memset(dv, 0, (size_t)T * c->d_v * sizeof *dv);
+          memset(dk, 0, (size_t)Tk * c->d_qk * sizeof *dk);
+          memset(dv, 0, (size_t)Tk * c->d_v * sizeof *dv);
         }
         for (int ri = 0; ri < nr; ++ri) {
           const int t = rows[ri];
-          const int nk = val_ref_selected_keys(t, T, idx + (((long long)b * T + t) * c->heads_kv + hk) * n, n,
-                                               c->sel_len, keys);
+          const int nk = kf(kc, b, t, hk, keys);
           for (int hh = 0; hh < group; ++hh) {
             const long long r = ((long long)b * T + t) * c->heads_q + hk * group + hh;
-            val_ref_attn_bwd_row(q + r * c->d_qk, d_o + r * c->d_v, k + ((long long)b * T * c->heads_kv + hk) * c->d_qk,
-                                 v + ((long long)b * T * c->heads_kv + hk) * c->d_v, kst, vst, c->d_qk, c->d_v, keys, nk,
-                                 1.0 / sqrt((double)c->d_qk), dq, dk, dv);
+            val_ref_attn_bwd_row(q + r * c->d_qk, d_o + r * c->d_v, k + ((long long)b * Tk * c->heads_kv + hk) * c->d_qk,
+                                 v + ((long long)b * Tk * c->heads_kv + hk) * c->d_v, kst, vst, c->d_qk, c->d_v, keys,
+                                 nk, 1.0 / sqrt((double)c->d_qk), dq, dk, dv);
             if (want_dq)
               for (int d = 0; d < c->d_qk; ++d) val_err_add(&acc, g[r * c->d_qk + d], dq[d]);
           }
         }
         if (!want_dq)
-          for (int t = 0; t < T; ++t) {
-            const long long kr = ((long long)b * T + t) * c->heads_kv + hk;
+          for (int t = 0; t < Tk; ++t) {
+            const long long kr = ((long long)b * Tk + t) * c->heads_kv + hk;
             for (int d = 0; d < c->d_qk; ++d) val_err_add(&acc, g[kr * c->d_qk + d], dk[(long long)t * c->d_qk + d]);
             for (int d = 0; d < c->d_v; ++d) val_err_add(&acc, gv[kr * c->d_v + d], dv[(long long)t * c->d_v + d]);
           }
@@ -1247,6 +1452,30 @@ static double check_sel_bwd(pipe *P, int want_dq) {
   }
   free(rows), free(keys), free(dq), free(dk), free(dv);
   return err;
+}
+
+/* Mean-pool backward: dK[t] = sum over the compressed blocks i covering t of dK_cmp[i] / l,
+** recomputed on the host from the GPU's own dK_cmp / dV_cmp. */
+static double check_compress_bwd(pipe *P) {
+  const val_config *c = P->c;
+  const float *gkc = host_f(P, S_DKC), *gvc = host_f(P, S_DVC), *gk = host_f(P, S_DK), *gv = host_f(P, S_DV);
+  if (!gkc || !gvc || !gk || !gv) return NAN;
+  val_err_acc acc = {0};
+  for (int kv = 0; kv < 2; ++kv) {
+    const int D = kv ? c->d_v : c->d_qk;
+    const float *src = kv ? gvc : gkc, *got = kv ? gv : gk;
+    for (int b = 0; b < c->batch; ++b)
+      for (int t = 0; t < P->Tk; ++t)
+        for (int h = 0; h < c->heads_kv; ++h)
+          for (int d = 0; d < D; ++d) {
+            double ref = 0.0;
+            for (int i = 0; i < P->n_cmp; ++i)
+              if ((long long)i * c->cmp_stride <= t && t < (long long)i * c->cmp_stride + c->cmp_len)
+                ref += src[(((long long)b * P->n_cmp + i) * c->heads_kv + h) * D + d];
+            val_err_add(&acc, got[(((long long)b * P->Tk + t) * c->heads_kv + h) * D + d], ref / c->cmp_len);
+          }
+  }
+  return val_err_rel(&acc);
 }
 
 /* Inverted index: per block the count must match the indices and every listed token must have
@@ -1346,13 +1575,29 @@ static int check_stage(pipe *P, int i) {
     out_o = S_DELTA;
     if (c->check) err = check_bwd_pre(P, S_O);
     break;
-  case OP_BWD_DKDV:
-    out_o = S_DK, out_l = S_DV;
-    if (c->check) err = check_bwd_grads(P, 0);
+  case OP_BWD_DKDV: {
+    if (P->q_splits > 1) { /* partials: judged with the reduce that follows */
+      row->check = "via_reduce";
+      return 0;
+    }
+    const bwd_keys bk = bwd_keys_of(P);
+    out_o = bk.dk, out_l = bk.dv;
+    if (c->check) err = c->kind == VAL_FULL_BWD ? check_bwd_grads(P, 0) : check_keys_bwd(P, 0);
     break;
+  }
+  case OP_BWD_REDUCE: {
+    const bwd_keys bk = bwd_keys_of(P);
+    out_o = bk.dk, out_l = bk.dv;
+    if (c->check) err = check_keys_bwd(P, 0);
+    break;
+  }
   case OP_BWD_DQ:
     out_o = S_DQ;
-    if (c->check) err = check_bwd_grads(P, 1);
+    if (c->check) err = c->kind == VAL_FULL_BWD ? check_bwd_grads(P, 1) : check_keys_bwd(P, 1);
+    break;
+  case OP_COMPRESS_BWD:
+    out_o = S_DK, out_l = S_DV;
+    if (c->check) err = check_compress_bwd(P);
     break;
   case OP_SEL_BWD_PRE:
     out_o = S_DELTA;
@@ -1360,7 +1605,7 @@ static int check_stage(pipe *P, int i) {
     break;
   case OP_SEL_BWD_DQ:
     out_o = S_DQ;
-    if (c->check) err = check_sel_bwd(P, 1);
+    if (c->check) err = check_keys_bwd(P, 1);
     break;
   case OP_SEL_BWD_INDEX: /* structural: must be exact */
     err = check_sel_index(P);
@@ -1368,7 +1613,7 @@ static int check_stage(pipe *P, int i) {
     break;
   case OP_SEL_BWD_DKDV:
     out_o = S_DK, out_l = S_DV;
-    if (c->check) err = check_sel_bwd(P, 0);
+    if (c->check) err = check_keys_bwd(P, 0);
     break;
   case OP_GATE:
     out_o = S_O;
@@ -1407,7 +1652,7 @@ static int check_stage(pipe *P, int i) {
   } else {
     row->check = verdict(err);
   }
-  if (sd->op == OP_SPLIT_COMBINE) { /* the group kernel before it is judged by the same numbers */
+  if (sd->op == OP_SPLIT_COMBINE || sd->op == OP_BWD_REDUCE) { /* the kernel before it is judged by the same numbers */
     P->row[i - 1].rel_err = row->rel_err;
     P->row[i - 1].check = row->check;
   }
@@ -1479,6 +1724,11 @@ static int count_stage(pipe *P, int i) {
     const double nb = P->decode ? 1 : P->n_cmp;
     const double toks = P->decode ? c->cmp_len : (double)(P->n_cmp - 1) * c->cmp_stride + c->cmp_len;
     row->bytes = B * toks * kv_tok + B * nb * kv_tok;
+    if (c->compress_mlp) { /* two layers per compressed row, K and V; weights read once */
+      const double L = c->cmp_len;
+      row->flops = 2.0 * B * nb * Hk * (L * dqk * dqk + dqk * dqk + L * dv * dv + dv * dv);
+      row->bytes += 2.0 * (L * dqk * dqk + dqk * dqk + L * dv * dv + dv * dv) + 4.0 * (dqk + dv);
+    }
     break;
   }
   case OP_SCORES: {
@@ -1504,11 +1754,12 @@ static int count_stage(pipe *P, int i) {
   case OP_BWD_DKDV: case OP_BWD_DQ: {
     /* matrix FLOPs actually issued: dkdv recomputes S^T and dP^T and forms dV and dK (4 products);
     ** dq recomputes S and dP and forms dQ (3 products) */
-    const double pairs = (double)val_pairs_range(P->Tq, 0, P->Tk, 1, 0, 0);
-    const double in_b = q_b + o_b + B * P->Tk * kv_tok + 2 * l_b; /* q, dO, k, v, lse, delta */
+    const bwd_keys bk = bwd_keys_of(P);
+    const double pairs = (double)val_pairs_range(P->Tq, 0, bk.seq_k, bk.stride, bk.off, bk.window);
+    const double in_b = q_b + o_b + B * bk.seq_k * kv_tok + 2 * l_b; /* q, dO, k, v, lse, delta */
     if (sd->op == OP_BWD_DKDV) {
       row->flops = 2.0 * B * Hq * pairs * (2 * dqk + 2 * dv);
-      row->bytes = in_b + B * P->Tk * kv_tok;
+      row->bytes = in_b + (P->q_splits > 1 ? (double)(P->n[S_DKPART] + P->n[S_DVPART]) * 4 : B * bk.seq_k * kv_tok);
     } else {
       row->flops = 2.0 * B * Hq * pairs * (2 * dqk + dv);
       row->bytes = in_b + q_b;
@@ -1517,6 +1768,12 @@ static int count_stage(pipe *P, int i) {
   }
   case OP_SEL_BWD_PRE:
     row->bytes = 2 * o_b + l_b;
+    break;
+  case OP_BWD_REDUCE: /* read the split partials, write dK, dV */
+    row->bytes = (double)(P->n[S_DKPART] + P->n[S_DVPART]) * 4 + B * P->n_cmp * kv_tok;
+    break;
+  case OP_COMPRESS_BWD: /* read dK_cmp, dV_cmp; write dK, dV */
+    row->bytes = B * P->n_cmp * kv_tok + B * P->Tk * kv_tok;
     break;
   case OP_SEL_BWD_DQ: case OP_SEL_BWD_DKDV: case OP_SEL_BWD_INDEX: {
     const int32_t *idx = host_idx(P);
@@ -1607,6 +1864,28 @@ static int run_config(run_ctx *R, const val_config *c) {
       }
     }
   }
+  if (rc == 0 && R->profile) {
+    /* One more launch of every stage, each alone inside a profiler range, named in launch order
+    ** ("ncu_<config> <kernel>") so that ncu's launch IDs (--profile-from-start off) join the names. */
+    for (int i = 0; i < P->n_st && rc == 0; ++i) {
+      printf("ncu_%s %s\n", c->id, P->st[i].name);
+      fflush(stdout);
+      cudaError_t e = cudaProfilerStart();
+      if (e == cudaSuccess) e = stage_launch(P, i, 0, NULL);
+      if (e == cudaSuccess) e = cudaStreamSynchronize(R->stream);
+      const cudaError_t e2 = cudaProfilerStop();
+      if (e == cudaSuccess) e = e2;
+      if (e != cudaSuccess) {
+        fprintf(stderr, "config '%s' stage %s: %s\n", c->id, P->st[i].name, cudaGetErrorString(e));
+        rc = -1;
+      }
+    }
+    for (int i = 0; i < S_COUNT; ++i) free(P->hf[i]);
+    free(P->hidx);
+    pool_free(&pl);
+    free(P);
+    return rc;
+  }
   for (int i = 0; i < P->n_st && rc == 0; ++i) rc = check_stage(P, i);
   for (int i = 0; i < P->n_st && rc == 0; ++i) rc = count_stage(P, i);
   if (rc == 0 && c->trace_out[0]) rc = write_trace(P);
@@ -1620,6 +1899,8 @@ static int run_config(run_ctx *R, const val_config *c) {
                    : c->kind == VAL_NSA_FWD   ? "nsa_fwd_total"
                    : c->kind == VAL_FULL_BWD  ? "full_bwd_total"
                    : c->kind == VAL_NSA_SEL_BWD ? "selected_bwd_total"
+                   : c->kind == VAL_NSA_CMP_BWD ? "cmp_bwd_total"
+                   : c->kind == VAL_NSA_WIN_BWD ? "window_bwd_total"
                                               : "nsa_decode_total";
     total.rel_err = NAN;
     total.check = "pass";
@@ -1654,20 +1935,24 @@ static int run_config(run_ctx *R, const val_config *c) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: nsa_validate [-o results.csv] [--parse-only] CONFIG_LIST\n"
+          "usage: nsa_validate [-o results.csv] [--parse-only | --profile] CONFIG_LIST\n"
           "  Runs every config of CONFIG_LIST (format: validate/README.md) on GPU 0 and writes one CSV row\n"
           "  per kernel. --parse-only checks the list and the compiled mappings without a GPU.\n"
+          "  --profile runs each kernel once more inside cudaProfilerStart/Stop and prints its name as\n"
+          "  'ncu_<config> <kernel>' before the launch, for ncu --profile-from-start off (no timing).\n"
           "  exit: 0 ok, 1 a check or CUDA failed, 2 usage/config error, 77 no GPU\n");
 }
 
 int main(int argc, char **argv) {
   const char *out_path = NULL, *cfg_path = NULL;
-  int parse_only = 0;
+  int parse_only = 0, profile = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
       out_path = argv[++i];
     else if (strcmp(argv[i], "--parse-only") == 0)
       parse_only = 1;
+    else if (strcmp(argv[i], "--profile") == 0)
+      profile = 1;
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       return 0;
@@ -1689,12 +1974,19 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n_cfg; ++i) {
     const val_config *c = &cfg[i];
     if (!val_attn_fwd_supported(c->d_qk, c->d_v, c->block_m, c->block_n, c->stages) &&
-        (c->kind == VAL_FULL_FWD || c->kind == VAL_NSA_FWD || c->kind == VAL_FULL_BWD)) {
+        (c->kind == VAL_FULL_FWD || c->kind == VAL_NSA_FWD || c->kind == VAL_FULL_BWD || c->kind == VAL_NSA_CMP_BWD ||
+         c->kind == VAL_NSA_WIN_BWD)) {
       fprintf(stderr, "%s:%d: error: no compiled token-major kernel for d_qk=%d d_v=%d block_m=%d block_n=%d stages=%d\n",
               cfg_path, c->line, c->d_qk, c->d_v, c->block_m, c->block_n, c->stages);
       bad = 1;
     }
-    if (!val_attn_group_supported(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages) && c->kind != VAL_FULL_FWD) {
+    if (c->kind == VAL_NSA_FWD && c->sel_tok > 1) {
+      if (!val_attn_union_supported(c->d_qk, c->d_v, c->sel_tok, c->grp_stages)) {
+        fprintf(stderr, "%s:%d: error: no compiled union kernel for d_qk=%d d_v=%d sel_tok=%d grp_stages=%d\n",
+                cfg_path, c->line, c->d_qk, c->d_v, c->sel_tok, c->grp_stages);
+        bad = 1;
+      }
+    } else if (!val_attn_group_supported(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages) && c->kind != VAL_FULL_FWD) {
       fprintf(stderr, "%s:%d: error: no compiled group kernel for d_qk=%d d_v=%d grp_block_n=%d grp_stages=%d\n",
               cfg_path, c->line, c->d_qk, c->d_v, c->grp_block_n, c->grp_stages);
       bad = 1;
@@ -1738,6 +2030,7 @@ int main(int argc, char **argv) {
     return VAL_EXIT_FAIL;
   }
   int rc = 0;
+  R->profile = profile;
   if (cudaGetDeviceProperties(&R->prop, 0) != cudaSuccess || cudaStreamCreateWithFlags(&R->stream, cudaStreamNonBlocking) != cudaSuccess) {
     fprintf(stderr, "CUDA initialisation failed: %s\n", cudaGetErrorString(cudaGetLastError()));
     rc = -1;

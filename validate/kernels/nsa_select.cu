@@ -1,6 +1,6 @@
 /*
-** validate/kernels/nsa_select.cu — NSA compression, importance scores, top-n and gated combine.
-** compress: mean pool of K and V over blocks of l tokens with stride d (memory bound).
+** validate/kernels/nsa_select.cu — NSA importance scores, top-n and gated combine (compression:
+** nsa_compress.cu).
 ** scores: [NSA] Eq. 8-10 on tensor cores, one warp per query token computing S^T = K_cmp Q^T for
 **   its 16 group heads; the head sum is a row sum of P^T, then Eq. 9 maps compressed blocks to
 **   selection blocks. Compressed keys are shared by the 8 tokens of a CTA through shared memory.
@@ -12,44 +12,6 @@
 #include "val_common.cuh"
 
 namespace {
-
-/* ---------------------------------------------------------------- compression (mean pool) */
-__global__ void compress_kernel(const val_compress_params p) {
-  const int nb = p.n_blocks - p.first_block;
-  const long long ck = (long long)p.batch * nb * p.heads_kv * (p.d_qk / 8);
-  const long long cv = (long long)p.batch * nb * p.heads_kv * (p.d_v / 8);
-  const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= ck + cv) return;
-  const bool is_k = i < ck;
-  const long long r = is_k ? i : i - ck;
-  const int D = is_k ? p.d_qk : p.d_v;
-  const int chunk = (int)(r % (D / 8));
-  const long long rest = r / (D / 8);
-  const int h = (int)(rest % p.heads_kv);
-  const long long rest2 = rest / p.heads_kv;
-  const int blk = p.first_block + (int)(rest2 % nb);
-  const int b = (int)(rest2 / nb);
-  const __nv_bfloat16 *src = static_cast<const __nv_bfloat16 *>(is_k ? p.k : p.v);
-  __nv_bfloat16 *dst = static_cast<__nv_bfloat16 *>(is_k ? p.k_cmp : p.v_cmp);
-  float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-  for (int u = 0; u < p.cmp_len; ++u) {
-    const long long tok = (long long)blk * p.cmp_stride + u;
-    const uint4 raw = *reinterpret_cast<const uint4 *>(src + (((long long)b * p.seq_len + tok) * p.heads_kv + h) * D + chunk * 8);
-    const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const float2 f = __bfloat1622float2(v2[e]);
-      acc[2 * e] += f.x;
-      acc[2 * e + 1] += f.y;
-    }
-  }
-  const float inv = 1.f / (float)p.cmp_len;
-  uint4 out;
-  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * inv, acc[2 * e + 1] * inv);
-  *reinterpret_cast<uint4 *>(dst + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8) = out;
-}
 
 /* ---------------------------------------------------------------- importance scores */
 /* TOK tokens (= warps) per CTA: 8 for prefill, so 8 tokens share every K_cmp tile fetched; 1 for
@@ -67,8 +29,12 @@ struct ScCfg {
   static constexpr size_t SMEM_BYTES = 2 * (Q_ELEMS + SC_STAGES * K_ELEMS) + 4 * P_FLOATS;
 };
 
+/* Three CTAs per SM where shared memory allows it (d 128; ncu showed two, limited by 100 registers,
+** and an issue-bound kernel at 58% of the SM's throughput: more warps hide the exp and MMA latency;
+** ptxas then spills 4 bytes). */
 template <int DQK, int TOK>
-__global__ void __launch_bounds__(TOK * 32) scores_kernel(const val_scores_params p) {
+__global__ void __launch_bounds__(TOK * 32, 3 * (ScCfg<DQK, TOK>::SMEM_BYTES + 1024) <= 233472 ? 3 : 1)
+    scores_kernel(const val_scores_params p) {
   using C = ScCfg<DQK, TOK>;
   constexpr int NT = C::NT;
   extern __shared__ __align__(128) unsigned char smem_raw[];
@@ -122,9 +88,11 @@ __global__ void __launch_bounds__(TOK * 32) scores_kernel(const val_scores_param
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
       const int h = nt * 8 + 2 * c + e;
-      lse2[nt][e] = (tok_ok && h < group)
-                        ? p.lse_cmp[((long long)b * p.heads_q + hk * group + h) * p.seq_q + tok] * VAL_LOG2E
-                        : -INFINITY;
+      /* +inf where there is nothing to add: padded head rows, and tokens that see no compressed
+      ** block (lse = -inf; their keys are all masked anyway), so exp2(s - lse2) = 0 without a test. */
+      const float l = (tok_ok && h < group) ? p.lse_cmp[((long long)b * p.heads_q + hk * group + h) * p.seq_q + tok]
+                                            : -INFINITY;
+      lse2[nt][e] = l > -INFINITY ? l * VAL_LOG2E : INFINITY;
     }
   float *pw = pbuf + warp * (SC_BN + SC_MAX_HALO + 1);
   for (int i = lane; i < H; i += 32) pw[i] = 0.f; /* compressed blocks before index 0 */
@@ -161,20 +129,22 @@ __global__ void __launch_bounds__(TOK * 32) scores_kernel(const val_scores_param
         val_mma(s_acc[mt][1], a, bq[2], bq[3]);
       }
     }
-    /* p = exp(s*scale - lse) for visible compressed blocks, summed over the group's heads. */
+    /* p = exp(s*scale - lse) for visible compressed blocks, summed over the group's heads. Only
+    ** the tile holding the token's last visible block (or the tensor end) needs a per-key test. */
+    const int i_last = ct * SC_BN + SC_BN - 1;
+    const bool all_vis = i_last < p.n_cmp && i_last * p.cmp_stride + p.cmp_len - 1 <= qpos;
 #pragma unroll
     for (int mt = 0; mt < SC_BN / 16; ++mt)
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
         const int i = ct * SC_BN + mt * 16 + g + 8 * r;
-        const bool vis = i < p.n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= qpos;
+        const bool vis = all_vis || (i < p.n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= qpos);
         float v = 0.f;
         if (vis) {
 #pragma unroll
           for (int nt = 0; nt < 2; ++nt)
 #pragma unroll
-            for (int e = 0; e < 2; ++e)
-              if (lse2[nt][e] > -INFINITY) v += exp2f(s_acc[mt][nt][2 * r + e] * sl2 - lse2[nt][e]);
+            for (int e = 0; e < 2; ++e) v += exp2f(s_acc[mt][nt][2 * r + e] * sl2 - lse2[nt][e]);
         }
         v += __shfl_xor_sync(0xffffffffu, v, 1);
         v += __shfl_xor_sync(0xffffffffu, v, 2);
@@ -379,19 +349,6 @@ cudaError_t launch_scores(const val_scores_params *p, cudaStream_t s, val_launch
 }
 
 } // namespace
-
-extern "C" cudaError_t val_launch_compress(const val_compress_params *p, cudaStream_t s, val_launch_info *info) {
-  if (p->d_qk % 8 || p->d_v % 8 || p->first_block < 0 || p->first_block >= p->n_blocks ||
-      (long long)(p->n_blocks - 1) * p->cmp_stride + p->cmp_len > p->seq_len)
-    return cudaErrorInvalidValue;
-  const long long nb = p->n_blocks - p->first_block;
-  const long long n = (long long)p->batch * nb * p->heads_kv * ((p->d_qk + p->d_v) / 8);
-  const dim3 block(256), grid((unsigned)((n + 255) / 256));
-  cudaError_t e = val_fill_info(info, compress_kernel, "compress_mean", grid, block, 0);
-  if (e != cudaSuccess) return e;
-  compress_kernel<<<grid, block, 0, s>>>(*p);
-  return cudaGetLastError();
-}
 
 extern "C" cudaError_t val_launch_scores(const val_scores_params *p, cudaStream_t s, val_launch_info *info) {
   if (p->cmp_len % p->cmp_stride || p->sel_len % p->cmp_stride || SC_BN % (p->sel_len / p->cmp_stride) ||

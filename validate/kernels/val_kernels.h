@@ -83,6 +83,15 @@ cudaError_t val_launch_attn_group(const val_attn_group_params *p, cudaStream_t s
 ** to one full wave. Returns 0 on error. */
 int val_attn_group_ctas_per_sm(int d_qk, int d_v, int block_n, int stages);
 
+/*
+** Selected attention for tok_per_cta consecutive tokens per CTA (attn_union.cu): mode
+** VAL_GROUP_INDEX, splits 1, blk_size a multiple of 64, n_blk <= 32. The CTA loads the union of
+** its tokens' selected blocks once; warp w computes token w; a producer warp fills a `stages`-deep
+** ring. Outputs o and lse as the group kernel's.
+*/
+cudaError_t val_launch_attn_union(const val_attn_group_params *p, int tok_per_cta, cudaStream_t s, val_launch_info *info);
+int val_attn_union_supported(int d_qk, int d_v, int tok_per_cta, int stages);
+
 /* Reduce split-KV partials: o = sum_s exp(lse_s - lse) o_s, lse = log sum_s exp(lse_s). */
 typedef struct val_split_combine_params {
   const float *o_part, *lse_part;
@@ -94,18 +103,28 @@ typedef struct val_split_combine_params {
 cudaError_t val_launch_split_combine(const val_split_combine_params *p, cudaStream_t s, val_launch_info *info);
 
 /*
-** NSA compression by mean pooling: out[b, i, h, :] = mean_{u<l} in[b, i*d + u, h, :] for
-** i in [first_block, n_blocks). Decode passes first_block = n_blocks - 1 (only the newest block).
-** K and V are pooled in one launch.
+** NSA compression phi (nsa_compress.cu), one launch for K and V, blocks i in [first_block, n_blocks)
+** (decode passes first_block = n_blocks - 1: only the newest block).
+** mean: out[b, i, h, :] = mean_{u<l} in[b, i*d + u, h, :].
+** mlp ([NSA] Eq. 7, phi an MLP with intra-block position encoding): x = concat_u (in[b, i*d+u, h, :]
+**   + pe[u, :]) in R^{l*D}, out = relu(x W1) W2, W1 [l*D][D], W2 [D][D], weights shared by the KV
+**   heads, one set for K and one for V. pe enters through c1 = flatten(pe) W1 (a weight-only bias,
+**   computed once), so the kernel reads only the tokens: out = relu(k W1 + c1) W2. Tensor cores.
+** Backward (mean only): d_in[b, t, h, :] = sum over the blocks i covering t of d_out[b, i, h, :] / l;
+**   the same struct with k, v = dK_cmp, dV_cmp and k_cmp, v_cmp = dK, dV.
 */
 typedef struct val_compress_params {
   const void *k, *v;       /* [B, T, Hkv, Dqk] / [B, T, Hkv, Dv] */
   void *k_cmp, *v_cmp;     /* [B, n_blocks, Hkv, D] */
   int batch, seq_len, heads_kv, d_qk, d_v;
   int cmp_len, cmp_stride, n_blocks, first_block;
+  int mlp;                         /* 0 mean, 1 MLP */
+  const void *w1_k, *w2_k, *w1_v, *w2_v; /* bf16 MLP weights (mlp = 1) */
+  const float *c1_k, *c1_v;        /* [D] fp32: flatten(pe) W1 */
 } val_compress_params;
 
 cudaError_t val_launch_compress(const val_compress_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_compress_bwd(const val_compress_params *p, cudaStream_t s, val_launch_info *info);
 
 /*
 ** Importance scores ([NSA] Eq. 8-10): p_cmp = exp(q.k_cmp*scale - lse_cmp) per head, mapped to
@@ -179,7 +198,8 @@ typedef struct val_gate_params {
 cudaError_t val_launch_gate_combine(const val_gate_params *p, cudaStream_t s, val_launch_info *info);
 
 /*
-** Full-attention backward (FlashAttention-2 style, causal, GQA), d_v = 128, d_qk = 128 or 192.
+** Attention backward (FlashAttention-2 style, causal, GQA), d_v = 128, d_qk = 128 or 192; with the
+** position fields also the backward of the compressed and window branches.
 ** preprocess: delta[b, h, t] = sum_d dO * O. dkdv: one CTA per (64 keys, KV head), looping over
 ** the heads of the group and the query tiles (group sum in registers); dq: one CTA per
 ** (64 queries, query head). lse is the forward's. dK/dV/dQ are written in bf16.
@@ -191,11 +211,23 @@ typedef struct val_attn_bwd_params {
   void *dq, *dk, *dv;              /* bf16, shaped like q, k, v */
   int batch, seq_len, heads_q, heads_kv, d_qk, d_v;
   float scale;
+  /* Keys and their positions, as in val_attn_fwd_params: seq_k keys (K, V, dK, dV are
+  ** [B, seq_k, Hkv, D]), key j at j*kv_pos_stride + kv_pos_off, window 0 = none. Full causal
+  ** attention: seq_k = seq_len, stride 1, off 0; compressed branch: seq_k = n_cmp, stride d,
+  ** off l-1; window branch: window w. */
+  int seq_k, kv_pos_stride, kv_pos_off, window;
+  /* dkdv split over the (head, query tile) items: q_splits CTAs per key tile write fp32 partials
+  ** dk_part [q_splits, B, seq_k, Hkv, Dqk], dv_part (likewise, Dv); val_launch_attn_bwd_reduce()
+  ** then sums them in split order (deterministic) into dk, dv. For keys that few tiles cover and
+  ** many queries see: the compressed branch. q_splits = 1: dkdv writes dk, dv directly. */
+  int q_splits;
+  float *dk_part, *dv_part;
 } val_attn_bwd_params;
 
 cudaError_t val_launch_attn_bwd_pre(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
 cudaError_t val_launch_attn_bwd_dkdv(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
 cudaError_t val_launch_attn_bwd_dq(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_attn_bwd_reduce(const val_attn_bwd_params *p, cudaStream_t s, val_launch_info *info);
 
 /*
 ** NSA selected-branch backward (nsa_bwd.cu), l' = 64. Inputs: the branch's forward lse, delta =
