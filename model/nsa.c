@@ -195,6 +195,35 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
     w.tile_bytes = s.dv * 4.0 + 8.0;
     return mdl_emit(a, wl, &w, p, d);
   }
+  if (m->design == SPEC_DESIGN_GROUP_UNION) {
+    /* T = block_m/16 consecutive tokens per CTA: the union of their blocks is
+    ** fetched once (forced initial and local blocks, and any block several
+    ** chose), each token computes only its own blocks on its 16 padded rows. */
+    double tok = fmax(1.0, floor(m->block_m / 16.0));
+    const int samples = 16;
+    double union_tiles = 0; /* per group, over all CTAs */
+    for (int i = 0; i < samples; i++) {
+      double pos = s.off + (i + 0.5) * s.t / samples;
+      double avail = floor(pos / s.lp) + 1.0;
+      union_tiles += (s.t / samples) / tok * mdl_distinct_blocks(wl, tok, avail);
+    }
+    double rows_tok = groups * 16.0 * sum_blocks * s.lp;
+    double kv_l2u = groups * union_tiles * block_kv;
+    w.name = "nsa.selected";
+    w.map = SPEC_K_SELECTED;
+    w.ctas = groups * ceil(s.t / tok);
+    w.tensor_flops = 2.0 * rows_tok * (s.dk + s.dv);
+    w.sfu_ops = rows_tok;
+    w.fp32_flops = rows_tok * MDL_FP32_OPS_PER_SCORE;
+    w.l2_read_bytes = q + kv_l2u + groups * s.t * s.n * 4.0;
+    double sharers = fmin(s.t, tok * a->sm.count * mdl_occupancy(a, wl, SPEC_K_SELECTED).ctas_per_sm);
+    w.hbm_read_bytes = q + groups * s.t * s.n * 4.0 + selected_kv_hbm(a, wl, &s, sharers, 1.0);
+    w.hbm_write_bytes = o;
+    w.smem_bytes = kv_l2u * 2.0 + 2.0 * rows_tok / s.lp * s.dk * s.e;
+    w.iters_per_cta = union_tiles / (s.t / tok) * s.lp / m->block_n;
+    w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+    return mdl_emit(a, wl, &w, p, d);
+  }
   /* Group-centric (the paper's kernel): one CTA per (token, KV head); the
   ** Q tile holds the group's heads padded to block_m rows. */
   double row_tiles = ceil(s.g / m->block_m);

@@ -236,6 +236,8 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
     return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
   }
   size_t nslots = (size_t)r.sms * r.cps, nblk = k->wl->attention.selection.count + 1u;
+  if (k->tok_per_cta > 1) /* union blocks, tokens per union block, and the tokens' own lists */
+    nblk = 3u * (size_t)k->tok_per_cta * k->wl->attention.selection.count + 1u;
   cyc_step *rings = sim_calloc(nslots * r.stages, sizeof(cyc_step));
   uint8_t *flags = sim_calloc(nslots * r.stages, 1);
   int32_t *blks = sim_calloc(nslots * nblk, sizeof(int32_t));

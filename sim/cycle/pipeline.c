@@ -379,6 +379,10 @@ static sim_status selected_fwd(ctx *c) {
   k.nkeys = s.s;
   k.group = s.g;
   k.ctas = s.b * s.hk * s.t;
+  if (m->design == SPEC_DESIGN_GROUP_UNION && m->block_m >= 32) { /* block_m/16 tokens per CTA */
+    k.tok_per_cta = m->block_m / 16;
+    k.ctas = s.b * s.hk * ceil_div(s.t, k.tok_per_cta);
+  }
   k.row_q_bytes = s.dk * s.e;
   k.row_k_bytes = s.dk * s.e;
   k.row_v_bytes = s.dv * s.e;

@@ -83,6 +83,31 @@ static void q_interval(const cyc_kernel *k, uint64_t kt, uint64_t *lo, uint64_t 
   *hi = first_tile_past(k, *lo, kt, 1);
 }
 
+/* group_union: the union of the CTA's tokens' blocks in first-occurrence order (as the kernel
+** builds it) in blk[0, m), how many of the tokens chose each in blk[T*n + j]; the tokens' own
+** lists go through blk[2*T*n ...]. */
+static uint32_t union_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
+  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
+  uint64_t u = cta / per_unit, t0 = (cta % per_unit) * tpc;
+  uint32_t cnt = k->wl->attention.selection.count, m = 0;
+  int32_t *uni = blk, *users = blk + tpc * cnt, *own = blk + 2 * tpc * cnt;
+  for (uint64_t t = t0; t < t0 + tpc && t < k->rows; t++) {
+    uint32_t n = cyc_sel_get(k->sel, (uint32_t)(u / k->wl->problem.heads_kv),
+                             (uint32_t)(u % k->wl->problem.heads_kv), t, own);
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t j = 0;
+      while (j < m && uni[j] != own[i])
+        j++;
+      if (j == m) {
+        uni[m] = own[i];
+        users[m++] = 0;
+      }
+      users[j]++;
+    }
+  }
+  return m * (uint32_t)(k->wl->attention.selection.block / k->bn);
+}
+
 uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   switch (k->kind) {
   case CYC_K_FLASH_Q: {
@@ -106,6 +131,8 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return (uint32_t)(hi > lo ? hi - lo : 1);
   }
   case CYC_K_SELECTED: {
+    if (k->tok_per_cta > 1)
+      return union_steps(k, cta, blk);
     uint64_t t = cta % k->rows, u = cta / k->rows;
     uint32_t n = cyc_sel_get(k->sel, (uint32_t)(u / k->wl->problem.heads_kv),
                              (uint32_t)(u % k->wl->problem.heads_kv), t, blk);
@@ -215,8 +242,37 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
           krows * (k->row_k_bytes + k->row_v_bytes), 1, 0);
 }
 
+/* group_union step i: tile i of the union; each token that chose the block computes its 16 rows. */
+static void step_union(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
+                       cyc_step *o) {
+  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
+  uint64_t u = cta / per_unit, t0 = (cta % per_unit) * tpc;
+  uint64_t ntok = t0 + tpc <= k->rows ? tpc : k->rows - t0;
+  uint64_t cnt = k->wl->attention.selection.count;
+  uint64_t lp = k->wl->attention.selection.block, sub = lp / k->bn;
+  uint64_t key = (uint64_t)blk[i / sub] * lp + (i % sub) * k->bn;
+  uint64_t qrow = (u * k->group) * k->rows + t0;
+  if (i == 0) { /* Q of the group's heads for the CTA's tokens (per head a run of tokens), indices */
+    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, ntok * k->row_q_bytes, k->group,
+          k->rows * k->row_q_bytes);
+    range(&o->load[o->nload++], k->aux_base + (u * k->rows + t0) * cnt * 4u, ntok * cnt * 4u, 1, 0);
+    o->smem_bytes += 2.0 * (double)(ntok * k->group * k->row_q_bytes);
+  }
+  range(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
+  range(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
+  o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
+  flash_compute(k, o, 16.0 * (double)blk[tpc * cnt + i / sub] * k->bn, 0);
+  if (i + 1 == n)
+    range(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, ntok * k->row_o_bytes, k->group,
+          k->rows * k->row_o_bytes);
+}
+
 static void step_selected(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
                           const int32_t *blk, cyc_step *o) {
+  if (k->tok_per_cta > 1) {
+    step_union(k, cta, i, n, blk, o);
+    return;
+  }
   uint64_t t = cta % k->rows, u = cta / k->rows;
   uint64_t lp = k->wl->attention.selection.block, sub = lp / k->bn;
   uint64_t b = (uint64_t)blk[i / sub], key = b * lp + (i % sub) * k->bn;

@@ -11,6 +11,7 @@
 #include "score.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,23 +156,80 @@ void scr_table_free(scr_table *t) {
   t->n = 0;
 }
 
-sim_status scr_read_ncu(const char *path, scr_counters *out, size_t max, size_t *n, sim_diag *d) {
+/* Kernel launches of a harness stage when its name line does not say (files written before
+** nsa_validate --profile printed the count): the selected backward's index stage runs count,
+** scan and fill; its dK/dV stage the chunk kernel and two fp32-to-bf16 conversions. */
+static unsigned stage_launches(const char *kernel) {
+  return strcmp(kernel, "selected_bwd_index") == 0 || strcmp(kernel, "selected_bwd_dkdv") == 0 ? 3u : 1u;
+}
+
+sim_status scr_read_ncu(const char *path, scr_counters **out, size_t *n, sim_diag *d) {
+  *out = NULL;
   *n = 0;
   FILE *f = fopen(path, "r");
   if (!f)
     return sim_diag_set(d, SIM_ERR_IO, path, 0, 0, "cannot open");
   static char line[8192];
-  size_t named = 0;
+  scr_counters *c = NULL;
+  size_t *owner = NULL; /* launch slot -> counter */
+  size_t named = 0, cap = 0, base = 0, nslots = 0, slot_cap = 0;
+  int in_rows = 0; /* CSV rows seen since the last name: the next name opens a new block */
   unsigned long lineno = 0;
-  while (fgets(line, sizeof line, f)) {
+  sim_status st = SIM_OK;
+  while (st == SIM_OK && fgets(line, sizeof line, f)) {
     lineno++;
-    char tag[64], kern[64];
+    char tag[96], kern[48];
     if (line[0] != '"') {
-      if (sscanf(line, "ncu_%63s %63s", tag, kern) == 2 && !strstr(kern, "_total") && named < max) {
-        memset(&out[named], 0, sizeof out[named]);
-        snprintf(out[named].kernel, sizeof out[named].kernel, "%.47s", kern);
-        named++;
+      unsigned launches = 0;
+      char third[32] = "";
+      int got = strncmp(line, "ncu_", 4) == 0 ? sscanf(line + 4, "%95s %47s %31s", tag, kern, third) : 0;
+      if (got < 2 || strstr(kern, "_total"))
+        continue;
+      /* "ncu_<config> <kernel> <launches>"; older files print the kernel's time third */
+      if (got == 3 && strspn(third, "0123456789") == strlen(third))
+        launches = (unsigned)strtoul(third, NULL, 10);
+      else
+        launches = stage_launches(kern);
+      if (launches < 1 || launches > 64) {
+        st = sim_diag_set(d, SIM_ERR_RANGE, path, lineno, 1, "a stage of %u kernel launches", launches);
+        break;
       }
+      if (in_rows) {
+        base = nslots;
+        in_rows = 0;
+      }
+      if (nslots + launches > slot_cap) {
+        size_t nc = slot_cap ? 2 * slot_cap : 512;
+        while (nc < nslots + launches)
+          nc *= 2;
+        size_t *g = nc <= 4u * SCR_MAX_ROWS ? sim_realloc_array(owner, nc, sizeof *owner) : NULL;
+        if (!g) {
+          st = sim_diag_set(d, SIM_ERR_NOMEM, path, lineno, 1, "out of memory");
+          break;
+        }
+        owner = g;
+        slot_cap = nc;
+      }
+      for (unsigned j = 0; j < launches; j++)
+        owner[nslots++] = named;
+      if (named == cap) {
+        size_t nc = cap ? 2 * cap : 256;
+        scr_counters *g = nc <= SCR_MAX_ROWS ? sim_realloc_array(c, nc, sizeof *c) : NULL;
+        if (!g) {
+          st = sim_diag_set(d, nc <= SCR_MAX_ROWS ? SIM_ERR_NOMEM : SIM_ERR_RANGE, path, lineno, 1,
+                            nc <= SCR_MAX_ROWS ? "out of memory" : "more than %d profiled kernels", SCR_MAX_ROWS);
+          break;
+        }
+        c = g;
+        cap = nc;
+      }
+      scr_counters *e = &c[named++];
+      memset(e, 0, sizeof *e);
+      snprintf(e->config, sizeof e->config, "%s", tag);
+      snprintf(e->kernel, sizeof e->kernel, "%s", kern);
+      e->time_ns = e->dram_read_bytes = e->dram_write_bytes = NAN;
+      e->l2_read_sectors = e->l2_read_hit_sectors = e->l2_write_sectors = NAN;
+      e->smem_wavefronts = e->smem_bank_conflicts = e->warps_active_pct = e->tensor_active_pct = NAN;
       continue;
     }
     if (strncmp(line, "\"ID\"", 4) == 0)
@@ -192,10 +250,12 @@ sim_status scr_read_ncu(const char *path, scr_counters *out, size_t max, size_t 
       continue;
     char *end = NULL;
     long id = strtol(q[0], &end, 10);
-    if (*end || id < 0 || (size_t)id >= named) {
-      fclose(f);
-      return sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, 1, "counter row for launch %s, but the harness named %zu kernels", q[0], named);
+    if (*end || id < 0 || base + (size_t)id >= nslots) {
+      st = sim_diag_set(d, SIM_ERR_SCHEMA, path, lineno, 1, "counter row for launch %s, but the harness named %zu launches before it",
+                        q[0], nslots - base);
+      break;
     }
+    in_rows = 1;
     char val[64];
     size_t k = 0;
     for (const char *s = q[14]; *s && k + 1 < sizeof val; s++)
@@ -203,17 +263,37 @@ sim_status scr_read_ncu(const char *path, scr_counters *out, size_t max, size_t 
         val[k++] = *s;
     val[k] = '\0';
     double v = strtod(val, NULL);
-    scr_counters *c = &out[id];
-    if (strcmp(q[12], "dram__bytes_read.sum") == 0)
-      c->dram_read_bytes = v;
-    else if (strcmp(q[12], "dram__bytes_write.sum") == 0)
-      c->dram_write_bytes = v;
-    else if (strcmp(q[12], "lts__t_sectors_srcunit_tex_op_read.sum") == 0)
-      c->l2_read_sectors = v;
-    else if (strcmp(q[12], "gpu__time_duration.sum") == 0)
-      c->time_ns = v;
+    scr_counters *e = &c[owner[base + (size_t)id]];
+    static const struct {
+      const char *metric;
+      size_t off;
+    } tab[] = {
+        {"gpu__time_duration.sum", offsetof(scr_counters, time_ns)},
+        {"dram__bytes_read.sum", offsetof(scr_counters, dram_read_bytes)},
+        {"dram__bytes_write.sum", offsetof(scr_counters, dram_write_bytes)},
+        {"lts__t_sectors_srcunit_tex_op_read.sum", offsetof(scr_counters, l2_read_sectors)},
+        {"lts__t_sectors_srcunit_tex_op_read_lookup_hit.sum", offsetof(scr_counters, l2_read_hit_sectors)},
+        {"lts__t_sectors_srcunit_tex_op_write.sum", offsetof(scr_counters, l2_write_sectors)},
+        {"l1tex__data_pipe_lsu_wavefronts_mem_shared.sum", offsetof(scr_counters, smem_wavefronts)},
+        {"l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum", offsetof(scr_counters, smem_bank_conflicts)},
+        {"sm__warps_active.avg.pct_of_peak_sustained_active", offsetof(scr_counters, warps_active_pct)},
+        {"sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active", offsetof(scr_counters, tensor_active_pct)},
+    };
+    /* A stage of several launches: sums, and the largest of the percentages. */
+    for (size_t t = 0; t < sizeof tab / sizeof tab[0]; t++)
+      if (strcmp(q[12], tab[t].metric) == 0) {
+        double *x = (double *)((char *)e + tab[t].off);
+        int pct = strstr(tab[t].metric, "pct") != NULL;
+        *x = isnan(*x) ? v : pct ? fmax(*x, v) : *x + v;
+      }
   }
   fclose(f);
+  sim_free(owner);
+  if (st != SIM_OK) {
+    sim_free(c);
+    return st;
+  }
+  *out = c;
   *n = named;
   return SIM_OK;
 }
@@ -317,6 +397,14 @@ static const pairing pairs_tab[] = {
     {"selected_bwd_dq", "nsa.selected.bwd.dq", SPEC_K_SELECTED},
     {"selected_bwd_index", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
     {"selected_bwd_dkdv", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
+    {"cmp_bwd_pre", "nsa.cmp_attn.bwd.pre", SPEC_K_COUNT},
+    {"cmp_bwd_dkdv", "nsa.cmp_attn.bwd.dkdv", SPEC_K_COUNT},
+    {"cmp_bwd_dkdv_reduce", "nsa.cmp_attn.bwd.dkdv", SPEC_K_COUNT},
+    {"cmp_bwd_dq", "nsa.cmp_attn.bwd.dq", SPEC_K_COUNT},
+    {"cmp_bwd_compress", "nsa.compress.bwd", SPEC_K_COUNT},
+    {"window_bwd_pre", "nsa.window.bwd.pre", SPEC_K_COUNT},
+    {"window_bwd_dkdv", "nsa.window.bwd.dkdv", SPEC_K_COUNT},
+    {"window_bwd_dq", "nsa.window.bwd.dq", SPEC_K_COUNT},
 };
 
 static const pairing *pairing_of(const char *k) {
@@ -342,6 +430,12 @@ typedef struct cfg {
   double total_ms;   /* measured pipeline total (0: none) */
   double pred_total[2];
   int scored[2];
+  /* each engine's predicted traffic per predicted kernel, for the ncu comparison */
+  struct {
+    char name[48];
+    double hbm_read, l2_read;
+  } pk[2][40];
+  size_t npk[2];
 } cfg;
 
 typedef struct ctx {
@@ -409,7 +503,10 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   if (g->nsa) {
     snprintf(kv[n++], 96, "attention.compression.block=%u", r->l);
     snprintf(kv[n++], 96, "attention.compression.stride=%u", r->d);
-    snprintf(kv[n++], 96, "attention.compression.method=mean");
+    int mlp = 0;
+    for (size_t i = 0; i < g->n; i++)
+      mlp |= strcmp(g->first[i].design, "mlp") == 0;
+    snprintf(kv[n++], 96, "attention.compression.method=%s", mlp ? "mlp" : "mean");
     snprintf(kv[n++], 96, "attention.selection.block=%u", r->lp);
     snprintf(kv[n++], 96, "attention.selection.count=%u", r->n);
     snprintf(kv[n++], 96, "attention.selection.pattern=uniform");
@@ -421,7 +518,7 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   for (size_t i = 0; with_mapping && i < g->n; i++) {
     const scr_row *k = &g->first[i];
     const pairing *p = pairing_of(k->kernel);
-    if (!p || p->map == SPEC_K_COUNT || k->block_m == 0 || n + 7 > 80)
+    if (!p || p->map == SPEC_K_COUNT || k->block_m == 0 || n + 8 > 80)
       continue;
     const char *m = spec_kernel_name(p->map);
     snprintf(kv[n++], 96, "kernel.%s.block_m=%u", m, k->block_m);
@@ -432,6 +529,8 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
       snprintf(kv[n++], 96, "kernel.%s.regs_per_thread=%u", m, k->regs);
     if (g->phase == SPEC_PHASE_DECODE && k->split_kv)
       snprintf(kv[n++], 96, "kernel.%s.split_kv=%u", m, k->split_kv);
+    if (p->map == SPEC_K_SELECTED && strcmp(k->design, "group_union") == 0)
+      snprintf(kv[n++], 96, "kernel.selected.design=group_union");
   }
   sim_status st = SIM_OK;
   for (size_t i = 0; i < n && st == SIM_OK; i++) {
@@ -492,6 +591,13 @@ static sim_status score_config(ctx *c, cfg *g) {
     }
     g->scored[e] = 1;
     g->pred_total[e] = r.main.total_time_s;
+    g->npk[e] = 0;
+    for (size_t k = 0; k < r.main.nkernels && g->npk[e] < sizeof g->pk[e] / sizeof g->pk[e][0]; k++) {
+      snprintf(g->pk[e][g->npk[e]].name, sizeof g->pk[e][0].name, "%s", r.main.kernels[k].name);
+      g->pk[e][g->npk[e]].hbm_read = (double)r.main.kernels[k].hbm_read_bytes;
+      g->pk[e][g->npk[e]].l2_read = (double)r.main.kernels[k].l2_read_bytes;
+      g->npk[e]++;
+    }
     /* Sum measured kernels per predicted kernel, in measured order. */
     for (size_t i = 0; i < g->n; i++) {
       const pairing *p = pairing_of(g->first[i].kernel);
@@ -671,51 +777,68 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
         break;
       }
   }
-  /* Counters (ncu) against the model's traffic, for the kernels profiled. */
-  scr_counters cnt[64];
+  /* Counters (ncu) against each engine's traffic: a profiled kernel joins its measured config by
+  ** id; measured kernels that one predicted kernel stands for are summed (as for time). */
+  scr_counters *cnt = NULL;
   size_t ncnt = 0;
-  double tr_pred[2][64], tr_meas[2][64];
-  size_t ntr = 0;
-  char tr_name[64][96];
-  if (st == SIM_OK && o->ncu_path && scr_read_ncu(o->ncu_path, cnt, 64, &ncnt, d) != SIM_OK)
+  if (st == SIM_OK && o->ncu_path && scr_read_ncu(o->ncu_path, &cnt, &ncnt, d) != SIM_OK)
     st = d->status;
+  double *tr[2][4] = {{NULL}}; /* [engine][dram pred, dram meas, l2 pred, l2 meas] */
+  char (*tr_name)[96] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof *tr_name) : NULL;
+  size_t ntr[2] = {0, 0};
+  for (int e = 0; e < 2; e++)
+    for (int j = 0; j < 4; j++)
+      tr[e][j] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof(double)) : NULL;
   for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
-    /* the measured config whose kernel ran as long as the profiled launch */
     const pairing *p = pairing_of(cnt[k].kernel);
-    if (!p || cnt[k].time_ns <= 0)
+    if (!p || strcmp(p->measured, "select_topn") == 0 || !tr_name || !tr[1][3])
       continue;
-    const cfg *best = NULL;
-    double bestd = 0.05;
-    for (size_t i = 0; i < ncf; i++)
-      for (size_t j = 0; j < cf[i].n; j++)
-        if (strcmp(cf[i].first[j].kernel, cnt[k].kernel) == 0) {
-          double dd = fabs(cf[i].first[j].median_ms * 1e6 / cnt[k].time_ns - 1);
-          if (dd < bestd) {
-            bestd = dd;
-            best = &cf[i];
-          }
-        }
-    if (!best || ntr == 64)
+    /* One profiled run of a config is a contiguous run of launches (a config measured in two
+    ** files is profiled twice: two runs, two samples); the first measured kernel of a predicted
+    ** one opens the sum over that run. */
+    size_t r0 = k, r1 = k;
+    while (r0 > 0 && strcmp(cnt[r0 - 1].config, cnt[k].config) == 0)
+      r0--;
+    while (r1 + 1 < ncnt && strcmp(cnt[r1 + 1].config, cnt[k].config) == 0)
+      r1++;
+    int first = 1;
+    for (size_t j = r0; j < k; j++)
+      if (pairing_of(cnt[j].kernel) && strcmp(pairing_of(cnt[j].kernel)->ours, p->ours) == 0 &&
+          strcmp(cnt[j].kernel, "select_topn") != 0)
+        first = 0;
+    if (!first)
       continue;
-    spec_arch a;
-    spec_workload w;
-    static sim_result r;
-    if (build(&c, best, 1, &a, &w) != SIM_OK || mdl_run(&a, &w, &r, d) != SIM_OK) {
-      sim_diag_clear(d);
-      continue;
-    }
-    for (size_t q = 0; q < r.main.nkernels; q++)
-      if (strcmp(r.main.kernels[q].name, p->ours) == 0 && strcmp(p->measured, "select_topn") != 0) {
-        tr_pred[0][ntr] = (double)r.main.kernels[q].hbm_read_bytes;
-        tr_meas[0][ntr] = cnt[k].dram_read_bytes;
-        tr_pred[1][ntr] = (double)r.main.kernels[q].l2_read_bytes;
-        tr_meas[1][ntr] = cnt[k].l2_read_sectors * 32.0;
-        snprintf(tr_name[ntr], sizeof tr_name[ntr], "%.60s %.30s", best->first->config, p->ours);
-        ntr++;
+    double dram = 0, l2 = 0;
+    for (size_t j = k; j <= r1; j++)
+      if (pairing_of(cnt[j].kernel) && strcmp(pairing_of(cnt[j].kernel)->ours, p->ours) == 0 &&
+          strcmp(cnt[j].kernel, "select_topn") != 0) {
+        dram += cnt[j].dram_read_bytes;
+        l2 += cnt[j].l2_read_sectors * 32.0;
       }
+    const cfg *g = NULL;
+    for (size_t i = 0; i < ncf && !g; i++)
+      if (strcmp(cf[i].first->config, cnt[k].config) == 0)
+        g = &cf[i];
+    if (!g || !(dram > 0) || !(l2 > 0))
+      continue;
+    for (int e = 0; e < 2; e++) {
+      if (!g->scored[e])
+        continue;
+      for (size_t q = 0; q < g->npk[e]; q++)
+        if (strcmp(g->pk[e][q].name, p->ours) == 0 && g->pk[e][q].l2_read > 0) {
+          size_t i = ntr[e]++;
+          tr[e][0][i] = g->pk[e][q].hbm_read;
+          tr[e][1][i] = dram;
+          tr[e][2][i] = g->pk[e][q].l2_read;
+          tr[e][3][i] = l2;
+          if (e == 0)
+            snprintf(tr_name[i], sizeof tr_name[i], "%.60s %.30s", cnt[k].config, p->ours);
+          break;
+        }
+    }
   }
   if (st == SIM_OK) {
-    scr_stats ks[2], ts[2], cs[2], dr, l2;
+    scr_stats ks[2], ts[2], cs[2], dr[2], l2[2];
     for (int e = 0; e < 2; e++) {
       stats_for(&c, e, 0, NULL, 0, &ks[e]);
       stats_for(&c, e, 1, NULL, 0, &ts[e]);
@@ -723,8 +846,10 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       if (ks[e].n)
         mape[e] = ks[e].mape;
     }
-    scr_stats_of(tr_pred[0], tr_meas[0], ntr, &dr);
-    scr_stats_of(tr_pred[1], tr_meas[1], ntr, &l2);
+    for (int e = 0; e < 2; e++) {
+      scr_stats_of(tr[e][0], tr[e][1], ntr[e], &dr[e]);
+      scr_stats_of(tr[e][2], tr[e][3], ntr[e], &l2[e]);
+    }
     static const char *const en[2] = {"model", "sim"};
     if (o->json_path) {
       jsonw w;
@@ -742,8 +867,11 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
         stats_json(&w, "calibration_kernel_time", &cs[e]);
         jsonw_obj_end(&w);
       }
-      stats_json(&w, "dram_read_bytes_model", &dr);
-      stats_json(&w, "l2_read_bytes_model", &l2);
+      jsonw_u64(&w, "ncu_kernels", ncnt);
+      stats_json(&w, "dram_read_bytes_model", &dr[0]);
+      stats_json(&w, "l2_read_bytes_model", &l2[0]);
+      stats_json(&w, "dram_read_bytes_sim", &dr[1]);
+      stats_json(&w, "l2_read_bytes_sim", &l2[1]);
       jsonw_arr_begin(&w, "speedups");
       for (size_t i = 0; i < nsp; i++) {
         jsonw_obj_begin(&w, NULL);
@@ -788,10 +916,14 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
           print_stats_row(out, what, &cs[e], 0);
         }
       }
-      if (dr.n) {
-        print_stats_row(out, "model: DRAM read bytes (ncu)", &dr, 0);
-        print_stats_row(out, "model: L2 read bytes (ncu)", &l2, 0);
-      }
+      for (int e = 0; e < 2; e++)
+        if (dr[e].n) {
+          char what[64];
+          snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
+          print_stats_row(out, what, &dr[e], 0);
+          snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
+          print_stats_row(out, what, &l2[e], 0);
+        }
       if (nsp) {
         fprintf(out, "\n  NSA over full attention, same shape:\n  %-28s %9s %9s %9s\n", "NSA config", "measured", "model", "sim");
         for (size_t i = 0; i < nsp; i++)
@@ -830,10 +962,14 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
             print_stats_row(md, what, &cs[e], 1);
           }
         }
-        if (dr.n) {
-          print_stats_row(md, "model: DRAM read bytes (ncu)", &dr, 1);
-          print_stats_row(md, "model: L2 read bytes (ncu)", &l2, 1);
-        }
+        for (int e = 0; e < 2; e++)
+          if (dr[e].n) {
+            char what[64];
+            snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
+            print_stats_row(md, what, &dr[e], 1);
+            snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
+            print_stats_row(md, what, &l2[e], 1);
+          }
         fprintf(md, "\n![predicted vs measured](%s/pred-vs-meas.png)\n\n![error by kernel](%s/error-by-kernel.png)\n\n", stem, stem);
         fprintf(md, "## Error by kernel\n\n| engine | kernel | n | MAPE | bias | max abs |\n|---|---|---|---|---|---|\n");
         FILE *kd = NULL;
@@ -863,10 +999,11 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
         for (size_t i = 0; i < nsp; i++)
           fprintf(md, "| %s | %s | %.2fx | %.2fx | %+.0f%% | %s |\n", sp[i].nsa, sp[i].full, sp[i].meas, sp[i].pred[0],
                   100 * (sp[i].pred[0] / sp[i].meas - 1), (sp[i].pred[0] > 1) == (sp[i].meas > 1) ? "ranked right" : "**ranked wrong**");
-        if (ntr) {
-          fprintf(md, "\n## Traffic against ncu counters (model)\n\n| kernel | DRAM read predicted | measured | L2 read predicted | measured |\n|---|---|---|---|---|\n");
-          for (size_t i = 0; i < ntr; i++)
-            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[i], tr_pred[0][i], tr_meas[0][i], tr_pred[1][i], tr_meas[1][i]);
+        if (ntr[0]) {
+          fprintf(md, "\n## Traffic against ncu counters (model; %zu profiled kernels in all)\n\n"
+                      "| config and kernel | DRAM read predicted | measured | L2 read predicted | measured |\n|---|---|---|---|---|\n", ncnt);
+          for (size_t i = 0; i < ntr[0]; i++)
+            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[i], tr[0][0][i], tr[0][1][i], tr[0][2][i], tr[0][3][i]);
         }
         if (c.nnotes)
           fprintf(md, "\n## Notes from scoring\n\n%s", c.notes);
@@ -915,6 +1052,11 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
   }
   sim_free(sp);
   sim_free(cf);
+  sim_free(cnt);
+  sim_free(tr_name);
+  for (int e = 0; e < 2; e++)
+    for (int j = 0; j < 4; j++)
+      sim_free(tr[e][j]);
   sim_free(c.s);
   for (size_t i = 0; i < ntab; i++)
     scr_table_free(&tabs[i]);

@@ -37,14 +37,19 @@ typedef struct scr_table {
 sim_status scr_read_csv(const char *path, scr_table *t, sim_diag *d);
 void scr_table_free(scr_table *t);
 
-/* ncu counters of one kernel, in launch order as the harness printed them. */
+/* ncu counters of one kernel launch, named by the harness line printed before
+** it ("ncu_<config> <kernel>"); metrics ncu did not report stay NAN. */
 typedef struct scr_counters {
-  char kernel[48];
-  double dram_read_bytes, dram_write_bytes, l2_read_sectors, time_ns;
+  char config[96], kernel[48];
+  double time_ns, dram_read_bytes, dram_write_bytes;
+  double l2_read_sectors, l2_read_hit_sectors, l2_write_sectors;
+  double smem_wavefronts, smem_bank_conflicts, warps_active_pct, tensor_active_pct;
 } scr_counters;
-/* Reads `ncu --csv` output preceded by the harness's lines naming the kernels
-** in launch order ("ncu_TAG  KERNEL  ..."); returns how many kernels. */
-sim_status scr_read_ncu(const char *path, scr_counters *out, size_t max, size_t *n, sim_diag *d);
+/* Reads `ncu --csv` output after the harness's lines naming the kernels in
+** launch order. Several runs may be concatenated: each block of names is
+** followed by its own CSV, whose launch IDs restart at 0. *out is allocated
+** (sim_free); *n kernels. */
+sim_status scr_read_ncu(const char *path, scr_counters **out, size_t *n, sim_diag *d);
 
 typedef struct scr_stats {
   size_t n;

@@ -78,7 +78,9 @@ typedef enum spec_phase { SPEC_PHASE_FWD, SPEC_PHASE_BWD, SPEC_PHASE_DECODE } sp
 typedef enum spec_attn_kind { SPEC_ATTN_FULL, SPEC_ATTN_NSA } spec_attn_kind;
 typedef enum spec_cmp_method { SPEC_CMP_MLP, SPEC_CMP_MEAN } spec_cmp_method;
 typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } spec_pattern;
-typedef enum spec_design { SPEC_DESIGN_AUTO, SPEC_DESIGN_GROUP, SPEC_DESIGN_KV_OUTER } spec_design;
+/* group_union: block_m/16 consecutive tokens per CTA share the union of their selected blocks
+** (validate/kernels/attn_union.cu); forward only. */
+typedef enum spec_design { SPEC_DESIGN_AUTO, SPEC_DESIGN_GROUP, SPEC_DESIGN_KV_OUTER, SPEC_DESIGN_GROUP_UNION } spec_design;
 typedef enum spec_mma { SPEC_MMA_ASYNC, SPEC_MMA_SYNC } spec_mma;
 
 /* The kernels of the full and NSA pipelines that take a mapping. */

@@ -17,7 +17,7 @@ static const char *const phase_names[] = {"fwd", "bwd", "decode", NULL};
 static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
-static const char *const design_names[] = {"auto", "group", "kv_outer", NULL};
+static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", NULL};
 static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
@@ -77,7 +77,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected only: group (one CTA per token and KV head, all heads of the group in one Q tile) or kv_outer (KV block outer, queries that chose it inner)"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected only: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward)"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -254,6 +254,15 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
                            path);
     else if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_AUTO)
       m->design = SPEC_DESIGN_GROUP;
+    if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_GROUP_UNION) {
+      if (p->phase != SPEC_PHASE_FWD)
+        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = group_union is a forward design (phase is %s)",
+                             path, phase_names[p->phase]);
+      if (m->block_m % 16 != 0 || m->block_m / 16 > 32 || p->heads_q / p->heads_kv > 16)
+        return spec_error_at(s, path, SIM_ERR_RULE, d,
+                             "'%s' = group_union needs block_m = 16 x tokens per CTA (1..32 tokens) and a group of at most 16 heads (block_m = %u, group = %u)",
+                             path, m->block_m, p->heads_q / p->heads_kv);
+    }
     snprintf(path, sizeof path, "kernel.%s.split_kv", kernel_names[k]);
     if (m->split_kv != 0 && p->phase != SPEC_PHASE_DECODE)
       return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' applies only to phase decode", path);

@@ -3,13 +3,37 @@
 # accuracy gate; the JSON contract; the report; bad measurement files.
 . "$(dirname "$0")/lib.sh"
 cd "$src" || exit 1
-m=reports/measurements/h200/2026-11-29-h200-validate-matrix.csv
-ncu=reports/measurements/h200/2026-11-29-h200-validate-ncu.csv
-expect 0 "$nsasim" validate "$m" --engine both --calibration full_fwd_d128_16k --sim-max-seq 8192 \
+m=reports/measurements/h200/2026-11-29-h200-run2-matrix-1.csv
+m2=reports/measurements/h200/2026-11-29-h200-run2-matrix-2.csv
+ncu=reports/measurements/h200/2026-11-29-h200-run2-ncu.csv
+expect 0 "$nsasim" validate "$m" "$m2" --engine both --calibration full_fwd_d128_16k --sim-max-seq 8192 \
   --ncu "$ncu" --gate tests/accuracy-gate.txt
 has_out "model: kernel time, held out"; has_out "sim: kernel time, held out"; has_out "model: L2 read bytes (ncu)"
-has_out "NSA over full attention, same shape"
+has_out "sim: DRAM read bytes (ncu)"; has_out "NSA over full attention, same shape"
 has_err "gate: ok model"; has_err "gate: ok sim"
+# The ncu reader: chunks whose launch IDs restart at 0, a stage of several launches (summed), a
+# config profiled twice (two samples, not one doubled), names printed before their counters.
+row() { printf '"%s","1","p","h","k","1","1","(1, 1, 1)","(1, 1, 1)","0","9.0","s","%s","byte","%s"\n' "$1" "$2" "$3"; }
+{
+  echo 'ncu_nsa_fwd_d128_16k select_scores 1'; echo 'ncu_nsa_fwd_d128_16k selected 3'
+  echo '"ID","Process ID","Process Name","Host Name","Kernel Name","Context","Stream","Block Size","Grid Size","Device","CC","Section Name","Metric Name","Metric Unit","Metric Value"'
+  row 0 dram__bytes_read.sum 100; row 0 lts__t_sectors_srcunit_tex_op_read.sum 10
+  row 1 dram__bytes_read.sum 1,000; row 2 dram__bytes_read.sum 2000; row 3 dram__bytes_read.sum 3000
+  row 1 lts__t_sectors_srcunit_tex_op_read.sum 1; row 2 lts__t_sectors_srcunit_tex_op_read.sum 2
+  row 3 lts__t_sectors_srcunit_tex_op_read.sum 3
+  echo 'ncu_nsa_fwd_d128_8k selected 1'
+  row 0 dram__bytes_read.sum 7000; row 0 lts__t_sectors_srcunit_tex_op_read.sum 7
+  echo 'ncu_nsa_fwd_d128_16k selected 1'
+  row 0 dram__bytes_read.sum 5000; row 0 lts__t_sectors_srcunit_tex_op_read.sum 5
+} >"$tmp/ncu.csv"
+expect 0 "$nsasim" validate "$m" --engine model --calibration full_fwd_d128_16k --ncu "$tmp/ncu.csv" --report "$tmp/nrep"
+grep -q "| nsa_fwd_d128_16k nsa.selected | [0-9.e+]* | 6e+03 | [0-9.e+]* | 192 |" "$tmp/nrep.md" || fail "ncu: a stage of 3 launches is summed"
+grep -q "| nsa_fwd_d128_16k nsa.selected | [0-9.e+]* | 5e+03 | [0-9.e+]* | 160 |" "$tmp/nrep.md" || fail "ncu: a config profiled twice gives two samples"
+grep -q "| nsa_fwd_d128_8k nsa.selected | [0-9.e+]* | 7e+03 | [0-9.e+]* | 224 |" "$tmp/nrep.md" || fail "ncu: second block"
+grep -q "| nsa_fwd_d128_16k nsa.select_scores | [0-9.e+]* | 100 | [0-9.e+]* | 320 |" "$tmp/nrep.md" || fail "ncu: first block"
+{ echo 'ncu_nsa_fwd_d128_16k selected 1'; row 1 dram__bytes_read.sum 5; } >"$tmp/ncu-bad.csv"
+expect 2 "$nsasim" validate "$m" --engine model --ncu "$tmp/ncu-bad.csv"
+err_is "$tmp/ncu-bad.csv:2:1: error: counter row for launch 1, but the harness named 1 launches before it"
 # A ceiling far below the figure fails the gate.
 printf 'model 0.05\n' >"$tmp/tight.txt"
 expect 1 "$nsasim" validate "$m" --calibration full_fwd_d128_16k --gate "$tmp/tight.txt"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "score.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,10 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   scr_table t;
   if (scr_read_csv(path, &t, &d) == SIM_OK)
     scr_table_free(&t);
-  static scr_counters c[64];
+  scr_counters *c = NULL;
   size_t n = 0;
   sim_diag_clear(&d);
-  (void)scr_read_ncu(path, c, 64, &n, &d);
+  if (scr_read_ncu(path, &c, &n, &d) == SIM_OK)
+    sim_free(c);
   remove(path);
   return 0;
 }

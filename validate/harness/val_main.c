@@ -1866,9 +1866,13 @@ static int run_config(run_ctx *R, const val_config *c) {
   }
   if (rc == 0 && R->profile) {
     /* One more launch of every stage, each alone inside a profiler range, named in launch order
-    ** ("ncu_<config> <kernel>") so that ncu's launch IDs (--profile-from-start off) join the names. */
+    ** ("ncu_<config> <kernel> <kernel launches>") so that ncu's launch IDs (--profile-from-start
+    ** off) join the names. */
     for (int i = 0; i < P->n_st && rc == 0; ++i) {
-      printf("ncu_%s %s\n", c->id, P->st[i].name);
+      /* the selected backward's index stage runs count, scan, fill; its dK/dV stage the chunk
+      ** kernel and two fp32-to-bf16 conversions (nsa_bwd.cu) */
+      const int launches = P->st[i].op == OP_SEL_BWD_INDEX || P->st[i].op == OP_SEL_BWD_DKDV ? 3 : 1;
+      printf("ncu_%s %s %d\n", c->id, P->st[i].name, launches);
       fflush(stdout);
       cudaError_t e = cudaProfilerStart();
       if (e == cudaSuccess) e = stage_launch(P, i, 0, NULL);
