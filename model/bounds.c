@@ -31,11 +31,14 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   bt[SIM_BOUND_HBM] = (w->hbm_read_bytes + w->hbm_write_bytes) / (a->hbm.bandwidth * a->efficiency.hbm);
   bt[SIM_BOUND_L2] = w->l2_read_bytes / (a->l2.bytes_per_clk * clk);
   /* Latency: each CTA keeps `stages` tiles in flight; a tile arrives after the
-  ** L2 latency, plus the HBM latency for the share that misses. */
+  ** L2 latency, plus the HBM latency for the share that misses. Before the
+  ** pipeline runs, a CTA waits out two dependent round trips that nothing
+  ** overlaps: its operands and indices (Q, the block list), then its first
+  ** tile, whose address depends on them. */
   double miss = w->l2_read_bytes > 0 ? fmin(1.0, w->hbm_read_bytes / w->l2_read_bytes) : 1.0;
   double lat_s = a->l2.hit_latency_cycles / clk + miss * a->hbm.latency_ns * 1e-9;
   double waves_ceil = ceil(ctas / (sms * (occ.ctas_per_sm ? occ.ctas_per_sm : 1)));
-  bt[SIM_BOUND_LATENCY] = waves_ceil * w->iters_per_cta * lat_s / (m->stages ? m->stages : 1);
+  bt[SIM_BOUND_LATENCY] = waves_ceil * (w->iters_per_cta / (m->stages ? m->stages : 1) + MDL_PROLOGUE_TRIPS) * lat_s;
   bt[SIM_BOUND_LAUNCH] = a->launch.overhead_s;
 
   double softmax = bt[SIM_BOUND_FP32] + bt[SIM_BOUND_SFU];

@@ -72,6 +72,9 @@ double mdl_cmp_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn,
                      uint64_t d);
 /* Distinct selection blocks that sharers consecutive queries of one KV head
 ** touch, given the pattern, and the blocks each query attends on average. */
+/* Dependent memory round trips before a CTA's pipeline starts (model/bounds.c). */
+#define MDL_PROLOGUE_TRIPS 2.0
+
 double mdl_distinct_blocks(const spec_workload *wl, double sharers, double avail_blocks);
 /* }==== */
 

@@ -84,6 +84,14 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   w.l2_read_bytes = scale_bwd * tok + (gemv ? weights : w.ctas * weights);
   w.hbm_read_bytes = scale_bwd * unique_tok + weights;
   w.hbm_write_bytes = blocks * (s.dk + s.dv) * s.e * (scale_bwd > 1 ? s.l : 1.0);
+  if (scale_bwd > 1 && !mlp) {
+    /* Mean pool backward: each token gathers the l/d compressed gradients that cover it; it
+    ** needs no token values, and the gathers' overlap stays in L1. */
+    w.fp32_flops = blocks * s.l * (s.dk + s.dv);
+    w.l2_read_bytes = w.hbm_read_bytes = blocks * (s.dk + s.dv) * s.e;
+    w.hbm_write_bytes = groups * s.s * (s.dk + s.dv) * s.e;
+    w.smem_bytes = 0;
+  }
   w.smem_bytes = 2.0 * w.l2_read_bytes;
   w.iters_per_cta = gemv ? 1.0 : ceil(m->block_m * s.l / m->block_n) * (mlp ? 2.0 : 1.0);
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
@@ -95,6 +103,24 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
   nsa_shape s = nsa_shape_of(wl);
   const spec_mapping *m = &wl->kernel[SPEC_K_SELECT_SCORES];
   double groups = s.b * s.hk;
+  if (wl->problem.phase == SPEC_PHASE_DECODE) {
+    /* Decode: the compressed branch leaves its logits (G x n_cmp fp32 per sequence and KV head);
+    ** one CTA per (sequence, KV head) turns them into probabilities, Eq. 9 and the top-n, with
+    ** no second pass over K_cmp. */
+    double cand = floor((s.off + s.t - 1) / s.lp) + 1.0;
+    mdl_work w = {0};
+    w.name = "nsa.select_scores";
+    w.map = SPEC_K_SELECT_SCORES;
+    w.ctas = groups;
+    w.sfu_ops = groups * s.g * s.nc;
+    w.fp32_flops = groups * (2.0 * s.g * s.nc + cand * (s.lp / s.d + s.l / s.d + log2(s.n)));
+    w.l2_read_bytes = groups * (s.g * s.nc * 4.0 + s.g * 4.0);
+    w.hbm_read_bytes = w.l2_read_bytes;
+    w.hbm_write_bytes = groups * s.n * 4.0;
+    w.iters_per_cta = 1;
+    w.tile_bytes = s.g * s.nc * 4.0;
+    return mdl_emit(a, wl, &w, p, d);
+  }
   /* A CTA holds block_m rows: the G heads of block_m/G query tokens. */
   double tok_per_cta = fmax(1.0, floor(m->block_m / s.g));
   double row_tiles = ceil(s.t / tok_per_cta);

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 nsasim=${1:-build/nsasim}
 m=reports/measurements/h200
 rm -rf reports/validation-h200
-"$nsasim" validate $m/2026-11-29-h200-validate-matrix.csv --engine both --calibration full_fwd_d128_16k \
-  --sim-max-seq 8192 --ncu $m/2026-11-29-h200-validate-ncu.csv --report reports/validation-h200 >/dev/null
-sed -i "s|^Regenerate with \`nsasim validate.*|Regenerate with \`reports/validation-h200.sh\` (it runs \`nsasim validate $m/2026-11-29-h200-validate-matrix.csv --engine both --calibration full_fwd_d128_16k --sim-max-seq 8192 --ncu $m/2026-11-29-h200-validate-ncu.csv --report reports/validation-h200\`).|" reports/validation-h200.md
+files="$m/2026-11-29-h200-run2-matrix-1.csv $m/2026-11-29-h200-run2-matrix-2.csv"
+args="--engine both --calibration full_fwd_d128_16k --sim-max-seq 8192 --ncu $m/2026-11-29-h200-run2-ncu.csv"
+"$nsasim" validate $files $args --report reports/validation-h200 >/dev/null
+sed -i "s|^Regenerate with \`nsasim validate.*|Regenerate with \`reports/validation-h200.sh\` (it runs \`nsasim validate $files $args --report reports/validation-h200\`).|" reports/validation-h200.md
 cat reports/validation-h200-notes.md >>reports/validation-h200.md
 rm -f reports/validation-h200/gnuplot.log
 echo "wrote reports/validation-h200.md"

@@ -14,7 +14,7 @@
 /* Tensor base addresses, 16 TiB apart. */
 enum { T_Q = 1, T_K, T_V, T_O, T_LSE, T_DO, T_DQ, T_DKV, T_DKV_EXP, T_DELTA, T_PART,
        T_KC_SRC, T_VC_SRC, T_KC, T_VC, T_WEIGHTS, T_IDX, T_KS, T_VS, T_KW, T_VW,
-       T_OC, T_OS, T_OW, T_GATES, T_PART_C, T_PART_S, T_PART_W };
+       T_OC, T_OS, T_OW, T_GATES, T_PART_C, T_PART_S, T_PART_W, T_LOGITS };
 #define BASE(t) ((uint64_t)(t) << 44)
 
 typedef struct shape {
@@ -263,6 +263,21 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
   uint64_t nc = s.s >= l ? (s.s - l) / d + 1 : 0;
   int mlp = at->compression.method == SPEC_CMP_MLP;
   cyc_kernel k;
+  if (factor > 1.0 && !mlp) {
+    /* Mean pool backward, as model/nsa.c: one pass over the compressed gradients (the
+    ** gathers' overlap stays in L1), the tokens' gradients written. */
+    base_kernel(c, &k, name, SPEC_K_COMPRESS, CYC_K_STREAM);
+    k.bm = 64;
+    k.total_rows = s.b * s.hk * nc;
+    k.ctas = ceil_div(k.total_rows, k.bm);
+    k.nin = 1;
+    k.in_base[0] = BASE(T_DKV);
+    k.in_row[0] = (s.dk + s.dv) * s.e;
+    k.o_base = BASE(T_KC_SRC);
+    k.row_o_bytes = (s.dk + s.dv) * s.e * d; /* each compressed row stands for d tokens */
+    k.fp32_per_row = (double)(l * (s.dk + s.dv));
+    return emit(c, &k, 1.0);
+  }
   base_kernel(c, &k, name, SPEC_K_COMPRESS, CYC_K_COMPRESS);
   uint64_t weights = mlp ? l * (s.dk * s.dk + s.dv * s.dv) * s.e : 0;
   k.nkeys = s.s;
@@ -324,7 +339,25 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
                             (double)at->compression.block / at->compression.stride +
                             log2((double)at->selection.count));
   uint64_t row_tiles = ceil_div(s.t, tok);
-  if (decode || s.b * s.hk * row_tiles < c->a->sm.count) {
+  if (decode) {
+    /* Decode scores from the logits the compressed branch left (one CTA per sequence and KV
+    ** head): no second pass over K_cmp, as model/nsa.c describes it. */
+    k->kind = CYC_K_STREAM;
+    k->bm = 1;
+    k->total_rows = s.b * s.hk;
+    k->ctas = k->total_rows;
+    k->nin = 2;
+    k->in_base[0] = BASE(T_LOGITS);
+    k->in_row[0] = s.g * nc * 4;
+    k->in_base[1] = BASE(T_LSE);
+    k->in_row[1] = s.g * 4;
+    k->row_o_bytes = at->selection.count * 4u;
+    k->fp32_per_row = 2.0 * (double)(s.g * nc) + k->fp32_per_row;
+    k->sfu_per_pair = (double)(s.g * nc); /* per row, for STREAM */
+    k->tensor_per_pair = 0;
+    return;
+  }
+  if (s.b * s.hk * row_tiles < c->a->sm.count) {
     uint64_t tiles = ceil_div(nc, k->bn);
     k->keys = CYC_KEYS_SPLIT;
     k->rows = s.t;

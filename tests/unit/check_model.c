@@ -206,29 +206,32 @@ START_TEST(bounds_exact_on_tiny_work) {
   k.name = "t";
   k.map = SPEC_K_FULL;
   k.ctas = 264; /* two per SM: the busiest SM runs 2 */
-  k.tensor_flops = 264.0 * 4096 * 1000; /* 1000 clk of tensor work per CTA */
-  k.hbm_read_bytes = 4.8e12 * 1e-6;     /* 1 us at 4.8 TB/s */
+  k.tensor_flops = 264.0 * 4096 * 10000; /* 10000 clk of tensor work per CTA */
+  k.hbm_read_bytes = 4.8e12 * 1e-6;      /* 1 us at 4.8 TB/s */
   k.iters_per_cta = 1;
   sim_kernel_stats st;
   memset(&st, 0, sizeof st);
   mdl_finish(&a, &w, &k, &st);
-  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 2000 / 1.83e9, 1e-15);
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 20000 / 1.83e9, 1e-15);
   ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_HBM], 1e-6, 1e-15);
-  ck_assert_double_eq_tol(st.time_s, 2000 / 1.83e9, 1e-15);
+  /* Latency: 2 waves x (1 step over 2 stages + 2 prologue round trips) x (L2 hit 263 clk + the
+  ** HBM latency 290 ns for the share that misses: all of it, with no L2 reads). */
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_LATENCY], 2 * (0.5 + 2) * (263 / 1.83e9 + 290e-9), 1e-15);
+  ck_assert_double_eq_tol(st.time_s, 20000 / 1.83e9, 1e-15);
   ck_assert_int_eq(st.bound, SIM_BOUND_TENSOR);
   ck_assert_double_eq_tol(st.waves, 2.0, 1e-12); /* 1 CTA per SM (smem) */
   /* One more CTA: the tail wave makes the busiest SM run 3. */
   k.ctas = 265;
-  k.tensor_flops = 265.0 * 4096 * 1000;
+  k.tensor_flops = 265.0 * 4096 * 10000;
   mdl_finish(&a, &w, &k, &st);
-  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 3000 / 1.83e9, 1e-15);
+  ck_assert_double_eq_tol(st.bound_time_s[SIM_BOUND_TENSOR], 30000 / 1.83e9, 1e-15);
   /* Softmax serialises with the MMAs unless overlapped. */
-  k.sfu_ops = 265.0 * 16 * 500;
+  k.sfu_ops = 265.0 * 16 * 5000;
   mdl_finish(&a, &w, &k, &st);
-  ck_assert_double_eq_tol(st.time_s, 4500 / 1.83e9, 1e-15);
+  ck_assert_double_eq_tol(st.time_s, 45000 / 1.83e9, 1e-15);
   k.softmax_overlapped = 1;
   mdl_finish(&a, &w, &k, &st);
-  ck_assert_double_eq_tol(st.time_s, 3000 / 1.83e9, 1e-15);
+  ck_assert_double_eq_tol(st.time_s, 30000 / 1.83e9, 1e-15);
 }
 END_TEST
 
