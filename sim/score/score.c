@@ -678,6 +678,36 @@ static void print_stats_row(FILE *out, const char *what, const scr_stats *s, int
             100 * s->max_abs, 100 * s->bias, s->pearson_log, s->spearman, 100 * s->within10);
 }
 
+/* The summary rows, per engine: kernel and pipeline time (held out, calibration), and traffic
+** against ncu; a table on a terminal, Markdown in a report. */
+static void print_summary(FILE *f, const scr_stats ks[2], const scr_stats ts[2], const scr_stats cs[2],
+                          const scr_stats dr[2], const scr_stats l2[2], int md) {
+  static const char *const en[2] = {"model", "sim"};
+  for (int e = 0; e < 2; e++) {
+    if (!ks[e].n)
+      continue;
+    const struct {
+      const char *what;
+      const scr_stats *s;
+    } rows[] = {{"kernel time, held out", &ks[e]}, {"pipeline time, held out", &ts[e]},
+                {"kernel time, calibration", cs[e].n ? &cs[e] : NULL}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+      if (rows[i].s) {
+        char what[64];
+        snprintf(what, sizeof what, "%s: %s", en[e], rows[i].what);
+        print_stats_row(f, what, rows[i].s, md);
+      }
+  }
+  for (int e = 0; e < 2; e++)
+    if (dr[e].n) {
+      char what[64];
+      snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
+      print_stats_row(f, what, &dr[e], md);
+      snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
+      print_stats_row(f, what, &l2[e], md);
+    }
+}
+
 static void stats_json(jsonw *w, const char *key, const scr_stats *s) {
   jsonw_obj_begin(w, key);
   jsonw_u64(w, "n", s->n);
@@ -903,27 +933,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       fprintf(out, "nsasim validate: %zu measured configurations on %s; calibration (set an arch constant, reported apart): %s\n\n",
               ncf, c.arch.name, o->calibration && *o->calibration ? o->calibration : "none");
       fprintf(out, "  %-34s %5s %9s %9s %9s %8s %8s %8s\n", "engine / metric", "n", "MAPE", "max|err|", "bias", "r(log)", "rho", "<=10%");
-      for (int e = 0; e < 2; e++) {
-        if (!ks[e].n)
-          continue;
-        char what[64];
-        snprintf(what, sizeof what, "%s: kernel time, held out", en[e]);
-        print_stats_row(out, what, &ks[e], 0);
-        snprintf(what, sizeof what, "%s: pipeline time, held out", en[e]);
-        print_stats_row(out, what, &ts[e], 0);
-        if (cs[e].n) {
-          snprintf(what, sizeof what, "%s: kernel time, calibration", en[e]);
-          print_stats_row(out, what, &cs[e], 0);
-        }
-      }
-      for (int e = 0; e < 2; e++)
-        if (dr[e].n) {
-          char what[64];
-          snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
-          print_stats_row(out, what, &dr[e], 0);
-          snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
-          print_stats_row(out, what, &l2[e], 0);
-        }
+      print_summary(out, ks, ts, cs, dr, l2, 0);
       if (nsp) {
         fprintf(out, "\n  NSA over full attention, same shape:\n  %-28s %9s %9s %9s\n", "NSA config", "measured", "model", "sim");
         for (size_t i = 0; i < nsp; i++)
@@ -949,27 +959,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
                     "not from these kernels. Statistics are of relative errors (predicted / measured - 1).\n\n"
                     "| engine: metric | n | MAPE | max abs | bias | Pearson r (log) | Spearman rho | within 10%% |\n|---|---|---|---|---|---|---|---|\n",
                 c.arch.name, o->command, ncf, o->calibration && *o->calibration ? o->calibration : "none");
-        for (int e = 0; e < 2; e++) {
-          if (!ks[e].n)
-            continue;
-          char what[64];
-          snprintf(what, sizeof what, "%s: kernel time, held out", en[e]);
-          print_stats_row(md, what, &ks[e], 1);
-          snprintf(what, sizeof what, "%s: pipeline time, held out", en[e]);
-          print_stats_row(md, what, &ts[e], 1);
-          if (cs[e].n) {
-            snprintf(what, sizeof what, "%s: kernel time, calibration", en[e]);
-            print_stats_row(md, what, &cs[e], 1);
-          }
-        }
-        for (int e = 0; e < 2; e++)
-          if (dr[e].n) {
-            char what[64];
-            snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
-            print_stats_row(md, what, &dr[e], 1);
-            snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
-            print_stats_row(md, what, &l2[e], 1);
-          }
+        print_summary(md, ks, ts, cs, dr, l2, 1);
         fprintf(md, "\n![predicted vs measured](%s/pred-vs-meas.png)\n\n![error by kernel](%s/error-by-kernel.png)\n\n", stem, stem);
         fprintf(md, "## Error by kernel\n\n| engine | kernel | n | MAPE | bias | max abs |\n|---|---|---|---|---|---|\n");
         FILE *kd = NULL;

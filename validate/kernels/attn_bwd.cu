@@ -392,12 +392,7 @@ template <typename F>
 cudaError_t launch_bw(F *fn, const char *name, dim3 grid, size_t smem, const val_attn_bwd_params *p, cudaStream_t s,
                       val_launch_info *info) {
   const dim3 block(BW_NT);
-  cudaError_t e = val_prepare(fn, smem);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, smem);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, smem, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, smem, s, info, *p);
 }
 
 bool bwd_shape_ok(const val_attn_bwd_params *p) {

@@ -207,12 +207,7 @@ cudaError_t launch_fwd(const val_attn_fwd_params *p, cudaStream_t s, val_launch_
   auto *fn = attn_fwd_kernel<DQK, DV, BM, BN, STAGES>;
   const dim3 grid((unsigned)((p->seq_q + BM - 1) / BM), (unsigned)p->heads_q, (unsigned)p->batch);
   const dim3 block(C::NT);
-  cudaError_t e = val_prepare(fn, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, C::SMEM_BYTES, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
 }
 
 } // namespace

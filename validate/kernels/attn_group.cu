@@ -254,12 +254,7 @@ cudaError_t launch_group(const val_attn_group_params *p, cudaStream_t s, val_lau
   if (p->mode == VAL_GROUP_INDEX && p->blk_size % BN != 0) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)p->seq_q, (unsigned)p->heads_kv, (unsigned)(p->batch * p->splits));
   const dim3 block(C::NT);
-  cudaError_t e = val_prepare(fn, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, C::SMEM_BYTES, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
 }
 
 __global__ void split_combine_kernel(const val_split_combine_params p) {

@@ -295,12 +295,7 @@ cudaError_t launch_union(const val_attn_group_params *p, cudaStream_t s, val_lau
   auto *fn = attn_union_kernel<DQK, DV, TOK, STAGES>;
   const dim3 grid((unsigned)((p->seq_q + TOK - 1) / TOK), (unsigned)p->heads_kv, (unsigned)p->batch);
   const dim3 block(C::NT);
-  cudaError_t e = val_prepare(fn, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, C::SMEM_BYTES, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
 }
 
 } // namespace

@@ -375,12 +375,7 @@ bool sel_shape_ok(const val_sel_bwd_params *p) {
 template <typename F>
 cudaError_t launch_sb(F *fn, const char *name, dim3 grid, dim3 block, size_t smem, const val_sel_bwd_params *p,
                       cudaStream_t s, val_launch_info *info) {
-  cudaError_t e = val_prepare(fn, smem);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, smem);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, smem, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, smem, s, info, *p);
 }
 
 unsigned blocks_for(long long n, int threads) {

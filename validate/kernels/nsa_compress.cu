@@ -11,6 +11,24 @@
 
 namespace {
 
+/* 8 bf16 (16 bytes) added into fp32 sums, and stored back scaled: the mean pool's units. */
+__device__ __forceinline__ void add8(float acc[8], const uint4 raw) {
+  const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __bfloat1622float2(v2[e]);
+    acc[2 * e] += f.x;
+    acc[2 * e + 1] += f.y;
+  }
+}
+__device__ __forceinline__ void store8(__nv_bfloat16 *dst, const float acc[8], float scale) {
+  uint4 out;
+  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * scale, acc[2 * e + 1] * scale);
+  *reinterpret_cast<uint4 *>(dst) = out;
+}
+
 /* ---------------------------------------------------------------- compression (mean pool) */
 __global__ void compress_kernel(const val_compress_params p) {
   const int nb = p.n_blocks - p.first_block;
@@ -33,20 +51,9 @@ __global__ void compress_kernel(const val_compress_params p) {
   for (int u = 0; u < p.cmp_len; ++u) {
     const long long tok = (long long)blk * p.cmp_stride + u;
     const uint4 raw = *reinterpret_cast<const uint4 *>(src + (((long long)b * p.seq_len + tok) * p.heads_kv + h) * D + chunk * 8);
-    const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const float2 f = __bfloat1622float2(v2[e]);
-      acc[2 * e] += f.x;
-      acc[2 * e + 1] += f.y;
-    }
+    add8(acc, raw);
   }
-  const float inv = 1.f / (float)p.cmp_len;
-  uint4 out;
-  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * inv, acc[2 * e + 1] * inv);
-  *reinterpret_cast<uint4 *>(dst + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8) = out;
+  store8(dst + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8, acc, 1.f / (float)p.cmp_len);
 }
 
 /* ---------------------------------------------------------------- mean-pool backward */
@@ -72,20 +79,9 @@ __global__ void compress_bwd_kernel(const val_compress_params p) {
   float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
   for (int blk = i_lo; blk <= i_hi; ++blk) {
     const uint4 raw = *reinterpret_cast<const uint4 *>(src + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8);
-    const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const float2 f = __bfloat1622float2(v2[e]);
-      acc[2 * e] += f.x;
-      acc[2 * e + 1] += f.y;
-    }
+    add8(acc, raw);
   }
-  const float inv = 1.f / (float)p.cmp_len;
-  uint4 out;
-  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * inv, acc[2 * e + 1] * inv);
-  *reinterpret_cast<uint4 *>(dst + (((long long)b * p.seq_len + t) * p.heads_kv + h) * D + chunk * 8) = out;
+  store8(dst + (((long long)b * p.seq_len + t) * p.heads_kv + h) * D + chunk * 8, acc, 1.f / (float)p.cmp_len);
 }
 
 /* ---------------------------------------------------------------- MLP compression */
@@ -233,12 +229,7 @@ cudaError_t launch_mlp(const val_compress_params *p, cudaStream_t s, val_launch_
   auto *fn = compress_mlp_kernel<DQK, DV>;
   const long long rows = (long long)p->batch * (p->n_blocks - p->first_block) * p->heads_kv;
   const dim3 grid((unsigned)((rows + MLP_BM - 1) / MLP_BM), 2), block(MLP_NT);
-  cudaError_t e = val_prepare(fn, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, C::SMEM_BYTES, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
 }
 
 } // namespace

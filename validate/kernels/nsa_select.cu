@@ -340,12 +340,7 @@ cudaError_t launch_scores(const val_scores_params *p, cudaStream_t s, val_launch
   const size_t smem = ScCfg<DQK, TOK>::SMEM_BYTES;
   const dim3 grid((unsigned)((p->seq_q + TOK - 1) / TOK), (unsigned)p->heads_kv, (unsigned)(p->batch * p->splits));
   const dim3 block(TOK * 32);
-  cudaError_t e = val_prepare(fn, smem);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, fn, name, grid, block, smem);
-  if (e != cudaSuccess) return e;
-  fn<<<grid, block, smem, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(fn, name, grid, block, smem, s, info, *p);
 }
 
 } // namespace
@@ -369,12 +364,7 @@ extern "C" cudaError_t val_launch_topn(const val_topn_params *p, cudaStream_t s,
   const long long items = (long long)p->batch * p->seq_q * p->heads_kv;
   const dim3 block(TN_WARPS * 32), grid((unsigned)((items + TN_WARPS - 1) / TN_WARPS));
   const size_t smem = (size_t)TN_WARPS * p->n_sel * sizeof(float);
-  cudaError_t e = val_prepare(topn_kernel, smem);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, topn_kernel, "select_topn", grid, block, smem);
-  if (e != cudaSuccess) return e;
-  topn_kernel<<<grid, block, smem, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(topn_kernel, "select_topn", grid, block, smem, s, info, *p);
 }
 
 extern "C" cudaError_t val_launch_select_decode(const val_select_decode_params *p, cudaStream_t s, val_launch_info *info) {
@@ -383,12 +373,7 @@ extern "C" cudaError_t val_launch_select_decode(const val_select_decode_params *
     return cudaErrorInvalidValue;
   const size_t smem = ((size_t)p->n_cmp + (size_t)p->n_sel) * sizeof(float);
   const dim3 grid((unsigned)p->heads_kv, (unsigned)p->batch), block(SD_NT);
-  cudaError_t e = val_prepare(select_decode_kernel, smem);
-  if (e != cudaSuccess) return e;
-  e = val_fill_info(info, select_decode_kernel, "select_decode", grid, block, smem);
-  if (e != cudaSuccess) return e;
-  select_decode_kernel<<<grid, block, smem, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(select_decode_kernel, "select_decode", grid, block, smem, s, info, *p);
 }
 
 extern "C" cudaError_t val_launch_gate_combine_split(const val_gate_split_params *p, cudaStream_t s, val_launch_info *info) {

@@ -140,6 +140,19 @@ static cudaError_t val_fill_info(val_launch_info *info, F *func, const char *nam
   return cudaSuccess;
 }
 
+/* The launch every launcher does: raise the shared-memory limit when needed, record what is
+** launched, launch fn(params) and return the launch's error. */
+template <typename F, typename P>
+static cudaError_t val_launch(F *fn, const char *name, dim3 grid, dim3 block, size_t dyn_smem_bytes, cudaStream_t s,
+                              val_launch_info *info, const P &params) {
+  cudaError_t e = val_prepare(fn, dyn_smem_bytes);
+  if (e != cudaSuccess) return e;
+  e = val_fill_info(info, fn, name, grid, block, dyn_smem_bytes);
+  if (e != cudaSuccess) return e;
+  fn<<<grid, block, dyn_smem_bytes, s>>>(params);
+  return cudaGetLastError();
+}
+
 /* Floor division for possibly negative numerators (positions before the first key). */
 __host__ __device__ __forceinline__ int val_floordiv(int a, int b) {
   return (a >= 0) ? a / b : -((-a + b - 1) / b);
