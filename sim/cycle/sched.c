@@ -342,9 +342,14 @@ static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   if (tok0 + ntok > k->nkeys)
     ntok = k->nkeys > tok0 ? k->nkeys - tok0 : 0;
   if (i == 0) {
-    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + tok0) * k->row_k_bytes, ntok * k->row_k_bytes, 1, 0);
-    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + tok0) * k->row_v_bytes, ntok * k->row_v_bytes, 1, 0);
-    o->smem_bytes += 2.0 * ntok * (k->row_k_bytes + k->row_v_bytes);
+    /* Each block reads its own l tokens (rows d tokens apart that overlap): the overlap between
+    ** neighbouring blocks is served by L2, as the mean-pool and MLP kernels do it. */
+    uint64_t span = ntok < l ? ntok : l;
+    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + tok0) * k->row_k_bytes, span * k->row_k_bytes, cnt,
+          d * k->row_k_bytes);
+    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + tok0) * k->row_v_bytes, span * k->row_v_bytes, cnt,
+          d * k->row_v_bytes);
+    o->smem_bytes += 2.0 * (double)(cnt * span) * (double)(k->row_k_bytes + k->row_v_bytes);
     o->fp32_flops += k->fp32_per_row * cnt;
   } else {
     uint64_t w0 = (uint64_t)(i - 1) * 65536, wb = w0 + 65536 < k->weights_bytes ? 65536 : k->weights_bytes - w0;

@@ -532,6 +532,15 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     if (p->map == SPEC_K_SELECTED && strcmp(k->design, "group_union") == 0)
       snprintf(kv[n++], 96, "kernel.selected.design=group_union");
   }
+  /* The mean pool runs one thread per 16 bytes of output in CTAs of 256 threads, so a CTA holds
+  ** 2048 / (d_qk + d_v) compressed rows of K and V (validate/kernels/nsa_compress.cu). */
+  for (size_t i = 0; with_mapping && g->nsa && i < g->n && n + 2 <= 80; i++)
+    if (strcmp(g->first[i].kernel, "compress") == 0 && strcmp(g->first[i].design, "elementwise") == 0) {
+      unsigned bm = 2048u / (r->d_qk + r->d_v);
+      snprintf(kv[n++], 96, "kernel.compress.block_m=%u", bm ? bm : 1u);
+      snprintf(kv[n++], 96, "kernel.compress.warps=8");
+      break;
+    }
   sim_status st = SIM_OK;
   for (size_t i = 0; i < n && st == SIM_OK; i++) {
     char *eq = strchr(kv[i], '=');
