@@ -107,23 +107,41 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
     return st;
 
   /* dK, dV: one CTA per KV tile and query head, looping over the query tiles
-  ** that see it: S = Q K^T, P, dV += P^T dO, dP = dO V^T, dS, dK += dS^T Q. */
+  ** that see it: S = Q K^T, P, dV += P^T dO, dP = dO V^T, dS, dK += dS^T Q.
+  ** Design group: one CTA per KV tile and KV head walks the query tiles of
+  ** every head of its group, summing dK, dV in registers (no GQA-sum pass). */
+  int walk = m->design == SPEC_DESIGN_GROUP;
   w = (mdl_work){0};
   w.name = names[1];
   w.map = map;
-  w.ctas = heads * nk;
+  w.ctas = (walk ? s.b * s.hk : heads) * nk;
   w.tensor_flops = 2.0 * scores * (2.0 * s.dk + 2.0 * s.dv);
   w.sfu_ops = scores;
   w.fp32_flops = scores * (MDL_FP32_OPS_PER_SCORE + 2.0);
   double q_l2 = heads * tiles * q_do_tile;
-  w.l2_read_bytes = q_l2 + heads * s.s * (s.dk + s.dv) * s.e;
+  w.l2_read_bytes = q_l2 + (walk ? s.b * s.hk : heads) * s.s * (s.dk + s.dv) * s.e;
   double q_unique = heads * s.t * ((s.dk + s.dv) * s.e + 8.0);
-  w.hbm_read_bytes = kv_unique + mdl_reuse_hbm(a, q_unique / heads, q_l2 / heads,
-                                               fmin(nk, a->sm.count)) * heads;
-  /* GQA: per-query-head dK/dV are written, then summed over the group. */
-  w.hbm_write_bytes = heads * s.s * (s.dk + s.dv) * s.e;
+  if (walk) {
+    /* Neighbouring KV tiles' CTAs read the same Q/dO tile of head h some steps apart: their first
+    ** query tiles differ by dlo tiles, and in a causal walk each head's span shrinks by dlo too
+    ** (a window keeps it). A tile is still in L2 when the whole device's traffic in between,
+    ** (dlo + h * dspan) steps of every resident CTA, fits the L2; heads further in the walk miss. */
+    double dlo = fmax(1.0, m->block_n * (s.t / fmax(1.0, s.s)) / m->block_m);
+    double dspan = map == SPEC_K_WINDOW ? 0.0 : dlo;
+    double step_bytes = a->sm.count * mdl_occupancy(a, wl, map).ctas_per_sm * q_do_tile;
+    double hits = 0;
+    for (double h = 0; h < s.g; h++)
+      hits += (dlo + h * dspan) * step_bytes <= mdl_l2_effective_bytes(a);
+    w.hbm_read_bytes = kv_unique + q_unique + (1.0 - hits / s.g) * fmax(0.0, q_l2 - q_unique);
+    w.hbm_write_bytes = s.b * s.hk * s.s * (s.dk + s.dv) * s.e;
+  } else {
+    w.hbm_read_bytes = kv_unique + mdl_reuse_hbm(a, q_unique / heads, q_l2 / heads,
+                                                 fmin(nk, a->sm.count)) * heads;
+    /* GQA: per-query-head dK/dV are written, then summed over the group. */
+    w.hbm_write_bytes = heads * s.s * (s.dk + s.dv) * s.e;
+  }
   w.smem_bytes = q_l2 * (1.0 + smem_readers(m)) + heads * tiles * m->block_m * m->block_n * s.e * 2.0;
-  w.iters_per_cta = ceil(tiles / nk);
+  w.iters_per_cta = ceil(tiles / nk) * (walk ? s.g : 1.0);
   w.tile_bytes = q_do_tile;
   st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
@@ -149,8 +167,8 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   if (st != SIM_OK)
     return st;
 
-  /* The group sum of dK and dV (GQA only). */
-  if (s.g > 1) {
+  /* The group sum of dK and dV (GQA only, per-head design). */
+  if (s.g > 1 && !walk) {
     w = (mdl_work){0};
     w.name = names[3];
     w.map = SPEC_K_COMBINE;

@@ -76,6 +76,7 @@ typedef struct cyc_kernel {
   uint64_t group;        /* query heads per KV head */
   uint64_t q_rows_per_token; /* rows of Q (heads) a CTA row stands for */
   uint32_t tok_per_cta;  /* SELECTED with design group_union: consecutive tokens per CTA (0/1: one) */
+  uint32_t walk_group;   /* FLASH_KV: a CTA per KV tile and KV head walks every head of its group */
   /* STREAM: inputs and output per row */
   uint32_t nin;
   uint64_t in_base[4], in_row[4];

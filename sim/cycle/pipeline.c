@@ -124,13 +124,16 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   sim_status st = emit(c, &k, 1.0);
   if (st != SIM_OK)
     return st;
-  /* dK, dV over KV tiles */
+  /* dK, dV over KV tiles: a CTA per query head (and a GQA sum), or with design group a CTA per
+  ** KV head walking the group's heads */
+  int walk = c->wl->kernel[map].design == SPEC_DESIGN_GROUP;
   base_kernel(c, &k, names[1], map, CYC_K_FLASH_KV);
   k.keys = keys;
   k.rows = s.t;
   k.nkeys = nkeys;
   k.group = s.g;
-  k.ctas = s.b * s.hq * ceil_div(nkeys, k.bn);
+  k.walk_group = (uint32_t)walk;
+  k.ctas = (walk ? s.b * s.hk : s.b * s.hq) * ceil_div(nkeys, k.bn);
   k.row_q_bytes = s.dk * s.e;
   k.row_o_bytes = s.dv * s.e;
   k.row_k_bytes = s.dk * s.e;
@@ -141,7 +144,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.aux_base = BASE(T_LSE);
   k.k_base = BASE(kt);
   k.v_base = BASE(vt);
-  k.in_base[0] = BASE(T_DKV_EXP) + BASE(kt) / 16;
+  k.in_base[0] = BASE(walk ? T_DKV : T_DKV_EXP) + BASE(kt) / 16;
   k.tensor_per_pair = 2.0 * (double)(2 * s.dk + 2 * s.dv);
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 6;
@@ -157,7 +160,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.fp32_per_pair = 6;
   k.fp32_per_row = 0;
   st = emit(c, &k, 1.0);
-  if (st != SIM_OK || s.g == 1)
+  if (st != SIM_OK || s.g == 1 || walk)
     return st;
   base_kernel(c, &k, names[3], SPEC_K_COMBINE, CYC_K_STREAM);
   k.total_rows = s.b * s.hk * nkeys;

@@ -128,7 +128,7 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   case CYC_K_FLASH_KV: {
     uint64_t lo, hi;
     q_interval(k, cta % ceil_div(k->nkeys, k->bn), &lo, &hi);
-    return (uint32_t)(hi > lo ? hi - lo : 1);
+    return (uint32_t)(hi > lo ? (hi - lo) * (k->walk_group ? k->group : 1) : 1);
   }
   case CYC_K_SELECTED: {
     if (k->tok_per_cta > 1)
@@ -216,9 +216,25 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
 }
 
 static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
-  uint64_t nk = ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk, kv = unit / k->group;
+  uint64_t nk = ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk;
   uint64_t lo, hi;
   q_interval(k, kt, &lo, &hi);
+  /* unit: the CTA's query head, or with walk_group its KV head; step i reads query tile j of
+  ** query head qh (walk_group: head i / span of the group, tile lo + i % span) */
+  uint64_t kv, qh, j;
+  int have_q;
+  if (k->walk_group) {
+    uint64_t span = hi > lo ? hi - lo : 0;
+    kv = unit;
+    have_q = span > 0;
+    qh = have_q ? kv * k->group + i / span : 0;
+    j = have_q ? lo + i % span : 0;
+  } else {
+    kv = unit / k->group;
+    qh = unit;
+    have_q = lo + i < hi;
+    j = lo + i;
+  }
   uint64_t krows = (kt + 1) * k->bn < k->nkeys ? k->bn : k->nkeys - kt * k->bn;
   if (i == 0) {
     range(&o->load[o->nload++], k->k_base + (kv * k->nkeys + kt * k->bn) * k->row_k_bytes,
@@ -226,10 +242,9 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
     range(&o->load[o->nload++], k->v_base + (kv * k->nkeys + kt * k->bn) * k->row_v_bytes,
           krows * k->row_v_bytes, 1, 0);
   }
-  if (lo + i < hi) {
-    uint64_t j = lo + i;
+  if (have_q) {
     uint64_t rows = (j + 1) * k->bm < k->rows ? k->bm : k->rows - j * k->bm;
-    uint64_t r0 = unit * k->rows + j * k->bm;
+    uint64_t r0 = qh * k->rows + j * k->bm;
     range(&o->load[o->nload++], k->q_base + r0 * k->row_q_bytes, rows * k->row_q_bytes, 1, 0);
     range(&o->load[o->nload++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
     range(&o->load[o->nload++], k->aux_base + r0 * k->aux_bytes, rows * k->aux_bytes, 1, 0);

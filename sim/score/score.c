@@ -532,6 +532,17 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     if (p->map == SPEC_K_SELECTED && strcmp(k->design, "group_union") == 0)
       snprintf(kv[n++], 96, "kernel.selected.design=group_union");
   }
+  /* The validation backward's dK/dV kernel walks every head of the group in one CTA per KV tile
+  ** and KV head (validate/kernels/attn_bwd.cu): design group. */
+  static const struct {
+    const char *measured, *key;
+  } walkers[] = {{"full_bwd_dkdv", "kernel.full.design=group"},
+                 {"cmp_bwd_dkdv", "kernel.cmp_attn.design=group"},
+                 {"window_bwd_dkdv", "kernel.window.design=group"}};
+  for (size_t i = 0; g->phase == SPEC_PHASE_BWD && i < g->n; i++)
+    for (size_t j = 0; j < sizeof walkers / sizeof walkers[0] && n < 80; j++)
+      if (strcmp(g->first[i].kernel, walkers[j].measured) == 0)
+        snprintf(kv[n++], 96, "%s", walkers[j].key);
   /* The mean pool runs one thread per 16 bytes of output in CTAs of 256 threads, so a CTA holds
   ** 2048 / (d_qk + d_v) compressed rows of K and V (validate/kernels/nsa_compress.cu). */
   for (size_t i = 0; with_mapping && g->nsa && i < g->n && n + 2 <= 80; i++)

@@ -77,7 +77,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected only: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward)"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -249,8 +249,11 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
     snprintf(path, sizeof path, "kernel.%s.design", kernel_names[k]);
     if (!spec_was_set(s, path))
       m->design = def->design;
-    else if (k != SPEC_K_SELECTED && m->design != SPEC_DESIGN_AUTO)
-      return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' applies only to kernel.selected",
+    else if (k != SPEC_K_SELECTED && m->design != SPEC_DESIGN_AUTO &&
+             !(m->design == SPEC_DESIGN_GROUP && p->phase == SPEC_PHASE_BWD &&
+               (k == SPEC_K_FULL || k == SPEC_K_CMP_ATTN || k == SPEC_K_WINDOW)))
+      return spec_error_at(s, path, SIM_ERR_RULE, d,
+                           "'%s' applies only to kernel.selected (and, as group, to the backward of full, cmp_attn and window)",
                            path);
     else if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_AUTO)
       m->design = SPEC_DESIGN_GROUP;

@@ -285,6 +285,46 @@ START_TEST(nsa_selected_flops) {
 }
 END_TEST
 
+/* The union design: same FLOPs as one CTA per token, block_m/16 tokens per CTA, fewer L2 bytes. */
+START_TEST(union_design_shares_blocks) {
+  spec_override o[] = {{"attention.selection.pattern=uniform"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 1);
+  const sim_kernel_stats one = *kernel(&res.main, "nsa.selected");
+  spec_override u[] = {{"attention.selection.pattern=uniform"}, {"kernel.selected.design=group_union"},
+                       {"kernel.selected.block_m=64"}, {"kernel.selected.warps=5"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", u, 4);
+  const sim_kernel_stats *k = kernel(&res.main, "nsa.selected");
+  ck_assert_double_eq(k->tensor_flops, one.tensor_flops);
+  ck_assert_uint_eq(k->ctas, 4u * 65536 / 4);
+  /* 4 tokens share the 3 forced blocks of 16 and a few uniform picks: at most (3 + 4 x 13) / 64 =
+  ** 0.86 of the K/V bytes, less early in the sequence where the pool is small (0.79 in all) */
+  ck_assert_double_lt((double)k->l2_read_bytes, 0.95 * (double)one.l2_read_bytes);
+  ck_assert_double_gt((double)k->l2_read_bytes, 0.75 * (double)one.l2_read_bytes);
+}
+END_TEST
+
+/* The backward's dK/dV design group: a CTA per KV tile and KV head, no GQA-sum pass, the same
+** FLOPs; the compressed branch's staggered walk misses L2 (Q/dO come from HBM about as often as
+** they are read), the window's neighbouring CTAs meet in it. */
+START_TEST(bwd_group_walk) {
+  spec_override o[] = {{"problem.phase=bwd"}, {"problem.seq_len=16384"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
+  const sim_kernel_stats per_head = *kernel(&res.main, "nsa.cmp_attn.bwd.dkdv");
+  kernel(&res.main, "nsa.cmp_attn.bwd.gqa_sum");
+  spec_override g[] = {{"problem.phase=bwd"}, {"problem.seq_len=16384"}, {"kernel.cmp_attn.design=group"},
+                       {"kernel.window.design=group"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", g, 4);
+  const sim_kernel_stats *k = kernel(&res.main, "nsa.cmp_attn.bwd.dkdv");
+  for (size_t i = 0; i < res.main.nkernels; i++)
+    ck_assert_msg(strstr(res.main.kernels[i].name, "gqa_sum") == NULL, "%s", res.main.kernels[i].name);
+  ck_assert_double_eq(k->tensor_flops, per_head.tensor_flops);
+  ck_assert_uint_eq(k->ctas, per_head.ctas / 16);
+  ck_assert_double_gt((double)k->hbm_read_bytes, 0.8 * (double)k->l2_read_bytes);
+  const sim_kernel_stats *wk = kernel(&res.main, "nsa.window.bwd.dkdv");
+  ck_assert_double_lt((double)wk->hbm_read_bytes, 0.2 * (double)wk->l2_read_bytes);
+}
+END_TEST
+
 START_TEST(pattern_and_l2_matter) {
   spec_override uni[] = {{"attention.selection.pattern=uniform"}};
   predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", uni, 1);
@@ -444,6 +484,8 @@ int main(void) {
   tcase_add_test(tc, nsa_selected_flops);
   tcase_add_test(tc, nsa_kernels_by_hand);
   tcase_add_test(tc, pattern_and_l2_matter);
+  tcase_add_test(tc, union_design_shares_blocks);
+  tcase_add_test(tc, bwd_group_walk);
   tcase_add_test(tc, decode_is_memory_bound_and_scales);
   tcase_add_test(tc, monotonic);
   tcase_add_test(tc, decode_without_split_is_latency_bound);
