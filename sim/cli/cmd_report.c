@@ -10,7 +10,7 @@
 
 static const char help[] =
     "usage: nsasim report --arch FILE [--arch FILE]... [--workload FILE] --out DIR\n"
-    "                     [--no-timeline] [--measured CSV [--ncu FILE] [--calibration IDS]]\n"
+    "                     [--no-timeline] [--measured CSV... [--ncu FILE] [--calibration IDS]]\n"
     "\n"
     "Writes DIR/report.md and a self-contained DIR/report.html with figures drawn by\n"
     "gnuplot (SVG and PNG, data in .dat files): NSA's speedup over full attention against\n"
@@ -20,7 +20,8 @@ static const char help[] =
     "(first arch); a roofline per arch with every kernel on it; and a per-SM timeline of\n"
     "a cycle-level run (first arch; --no-timeline skips it). The first line names the\n"
     "command that regenerates it. With --measured (validate/run-h200.sh's CSV, measured on\n"
-    "the first arch), it adds predicted against measured and writes `nsasim validate`'s\n"
+    "the first arch; repeat it for several, up to 16), it adds predicted against measured and\n"
+    "writes `nsasim validate`'s\n"
     "report as DIR/validation.md. Needs gnuplot for the figures (Debian: gnuplot-nox);\n"
     "without it the tables are still written.\n"
     "The workload (default workloads/nsa-paper.yaml) must be an NSA workload.\n";
@@ -53,8 +54,13 @@ int cmd_report(int argc, char **argv) {
         k += (size_t)snprintf(command + k, sizeof command - k, " %s", v);
       if (strcmp(a, "--workload") == 0)
         o.workload_path = v;
-      else if (strcmp(a, "--measured") == 0)
-        o.measured = v;
+      else if (strcmp(a, "--measured") == 0) {
+        if (o.nmeasured == REP_MAX_MEASURED) {
+          sim_diag_set(&d, SIM_ERR_USAGE, "", 0, 0, "at most %d --measured", REP_MAX_MEASURED);
+          return cli_fail(&d);
+        }
+        o.measured[o.nmeasured++] = v;
+      }
       else if (strcmp(a, "--ncu") == 0)
         o.measured_ncu = v;
       else if (strcmp(a, "--calibration") == 0)
@@ -78,7 +84,7 @@ int cmd_report(int argc, char **argv) {
   }
   o.command = command;
   char *arch_text = NULL;
-  if (o.measured) {
+  if (o.nmeasured) {
     size_t len = 0;
     FILE *f = fopen(o.arch_paths[0], "rb");
     if (f) {

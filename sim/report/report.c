@@ -681,7 +681,7 @@ sim_status rep_write(const rep_opts *o, sim_diag *d) {
     st = roofline(&r);
   if (st == SIM_OK && !o->no_timeline)
     st = timeline(&r);
-  if (st == SIM_OK && o->measured) {
+  if (st == SIM_OK && o->nmeasured) {
     /* nsasim validate's report beside this one, its figure inline here. */
     char prefix[1024];
     snprintf(prefix, sizeof prefix, "%s/validation", o->out_dir);
@@ -699,15 +699,19 @@ sim_status rep_write(const rep_opts *o, sim_diag *d) {
     so.calibration = o->measured_calibration;
     double mape[2];
     FILE *sink = fopen("/dev/null", "w");
-    const char *files[1] = {o->measured};
-    st = sink ? scr_run(files, 1, &so, sink, mape, d) : sim_diag_set(d, SIM_ERR_IO, "/dev/null", 0, 0, "cannot open");
+    st = sink ? scr_run(o->measured, o->nmeasured, &so, sink, mape, d)
+              : sim_diag_set(d, SIM_ERR_IO, "/dev/null", 0, 0, "cannot open");
     if (sink)
       fclose(sink);
-    if (st == SIM_OK)
+    if (st == SIM_OK) {
       fprintf(r.md, "## Predicted against measured\n\n![predicted vs measured](validation/pred-vs-meas.png)\n\n"
-                    "The analytical engine against `%s` (kernel-time MAPE %.1f%% on the held-out configurations; "
-                    "every statistic, the error by kernel and the speedup pairs are in `validation.md`).\n\n",
-              o->measured, 100 * mape[0]);
+                    "The analytical engine against ");
+      for (size_t i = 0; i < o->nmeasured; i++)
+        fprintf(r.md, "%s`%s`", i == 0 ? "" : i + 1 == o->nmeasured ? " and " : ", ", o->measured[i]);
+      fprintf(r.md, " (kernel-time MAPE %.1f%% on the held-out configurations; every statistic, the error by "
+                    "kernel and the speedup pairs are in `validation.md`).\n\n",
+              100 * mape[0]);
+    }
   }
   if (r.md)
     fclose(r.md);

@@ -12,6 +12,7 @@
 
 #include "sim.h"
 
+#define REP_MAX_MEASURED 16 /* --measured files, as nsasim validate takes */
 #define REP_MAX_ARCH 8
 
 typedef struct rep_opts {
@@ -21,9 +22,11 @@ typedef struct rep_opts {
   const char *workload_path;
   const char *command;  /* the command line, written at the top */
   int no_timeline;      /* skip the cycle-level run */
-  /* Predicted against measured (optional): the validate/ harness's CSV, the
+  /* Predicted against measured (optional): the validate/ harness's CSVs, the
   ** arch it ran on and the base workloads, as `nsasim validate` takes them. */
-  const char *measured, *measured_ncu, *measured_calibration;
+  const char *measured[REP_MAX_MEASURED];
+  size_t nmeasured;
+  const char *measured_ncu, *measured_calibration;
   const char *measured_arch_text, *nsa_text, *full_text;
 } rep_opts;
 

@@ -27,9 +27,13 @@ cmp -s "$tmp/r/pareto-h200.dat" "$tmp/r2/pareto-h200.dat" || fail "pareto data d
 grep -q "cycle-level run" "$tmp/r2/report.md" && fail "--no-timeline still ran the cycle engine"
 # Predicted against measured, when measurements are given.
 expect 0 "$nsasim" report --arch arch/h200.yaml --out "$tmp/r5" --no-timeline \
-  --measured reports/measurements/h200/2026-11-29-h200-run2-matrix-1.csv --calibration full_fwd_d128_16k
+  --measured reports/measurements/h200/2026-11-29-h200-run2-matrix-1.csv \
+  --measured reports/measurements/h200/2026-11-29-h200-run2-matrix-2.csv --calibration full_fwd_d128_16k
 grep -q "## Predicted against measured" "$tmp/r5/report.md" || fail "no predicted-vs-measured section"
 [ -s "$tmp/r5/validation.md" ] || fail "no validation.md beside the report"
+grep -q "run2-matrix-1.csv\` and \`reports/measurements/h200/2026-11-29-h200-run2-matrix-2.csv" "$tmp/r5/report.md" \
+  || fail "both measured files named"
+grep -q "^104 measured configurations" "$tmp/r5/validation.md" || fail "both measured files scored"
 expect 2 "$nsasim" report --out "$tmp/r3"; err_is "nsasim: error: report needs --out DIR and at least one --arch (see --help)"
 expect 2 "$nsasim" report --arch arch/h200.yaml --workload workloads/full-paper.yaml --out "$tmp/r4"
 err_is "workloads/full-paper.yaml: error: the report compares NSA with full attention: give an NSA workload"
