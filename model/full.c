@@ -217,8 +217,7 @@ sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_ke
   w.hbm_read_bytes = kv + q;
   w.hbm_write_bytes = s.b * s.hq * s.t * splits * (s.dv * 4.0 + 8.0);
   /* NSA decode: the compressed branch also leaves its logits (G x keys fp32 per unit) for the
-  ** selection, which then needs no second pass over K_cmp (model/nsa.c). The cycle engine does
-  ** not store them (1 MB at 8k, batch 8). */
+  ** selection, which then needs no second pass over K_cmp (model/nsa.c). */
   if (map == SPEC_K_CMP_ATTN)
     w.hbm_write_bytes += units * s.g * s.s * 4.0;
   w.smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));

@@ -209,6 +209,10 @@ static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uin
   k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 4;
+  if (map == SPEC_K_CMP_ATTN) { /* the compressed branch leaves its logits for the selection */
+    k.aux_base = BASE(T_LOGITS);
+    k.aux_bytes = ceil_div(tiles, k.splits) * k.bn * 4;
+  }
   *splits = k.splits;
   return emit(c, &k, 1.0);
 }
