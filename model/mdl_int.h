@@ -45,6 +45,8 @@ mdl_occ mdl_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_i
 /* }==== */
 
 /* {==== bounds.c ==== */
+/* Dependent memory round trips before a CTA's pipeline starts. */
+#define MDL_PROLOGUE_TRIPS 2.0
 /* Turns work into time: per-resource bounds, the winner, waves, launch. */
 void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
                 sim_kernel_stats *out);
@@ -58,7 +60,6 @@ double mdl_l2_effective_bytes(const spec_arch *a);
 ** sharers co-resident CTAs read at about the same time: once if it fits in
 ** L2, else once per group of sharers, less what L2 retains between groups. */
 double mdl_reuse_hbm(const spec_arch *a, double unique_bytes, double l2_reads, double sharers);
-
 /* Sum over i in [0, n) of floor((a*i + b) / m), in O(log). */
 uint64_t mdl_floor_sum(uint64_t n, uint64_t m, uint64_t a, uint64_t b);
 /* Causal tile counts of a FlashAttention-style kernel: q_len queries (the
@@ -73,9 +74,6 @@ double mdl_cmp_tiles(uint64_t q_len, uint64_t seq_len, uint64_t bm, uint64_t bn,
                      uint64_t d);
 /* Distinct selection blocks that sharers consecutive queries of one KV head
 ** touch, given the pattern, and the blocks each query attends on average. */
-/* Dependent memory round trips before a CTA's pipeline starts (model/bounds.c). */
-#define MDL_PROLOGUE_TRIPS 2.0
-
 double mdl_distinct_blocks(const spec_workload *wl, double sharers, double avail_blocks);
 /* }==== */
 

@@ -74,7 +74,7 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   double weights = mlp ? s.l * (s.dk * s.dk + s.dv * s.dv) * s.e : 0;
   if (mlp)
     w.tensor_flops = scale_bwd * 2.0 * blocks * s.l * (s.dk * s.dk + s.dv * s.dv);
-  w.fp32_flops = scale_bwd * blocks * s.l * (s.dk + s.dv) * (mlp ? 1.0 : 1.0);
+  w.fp32_flops = scale_bwd * blocks * s.l * (s.dk + s.dv);
   /* Each block reads its own l tokens; the overlap of neighbouring blocks (l/d reads of every
   ** token) is served by L2, as the mean-pool and MLP kernels of validate/ do it (ncu: L2 reads
   ** within 5% of blocks x l tokens). */
@@ -89,7 +89,6 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
     w.fp32_flops = blocks * s.l * (s.dk + s.dv);
     w.l2_read_bytes = w.hbm_read_bytes = blocks * (s.dk + s.dv) * s.e;
     w.hbm_write_bytes = groups * s.s * (s.dk + s.dv) * s.e;
-    w.smem_bytes = 0;
   }
   w.smem_bytes = 2.0 * w.l2_read_bytes;
   w.iters_per_cta = gemv ? 1.0 : ceil(m->block_m * s.l / m->block_n) * (mlp ? 2.0 : 1.0);

@@ -83,15 +83,23 @@ static void q_interval(const cyc_kernel *k, uint64_t kt, uint64_t *lo, uint64_t 
   *hi = first_tile_past(k, *lo, kt, 1);
 }
 
+/* group_union: CTA cta serves tokens [t0, t0 + ntok) of unit u (a sequence and KV head). */
+static void union_coords(const cyc_kernel *k, uint64_t cta, uint64_t *u, uint64_t *t0, uint64_t *ntok) {
+  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
+  *u = cta / per_unit;
+  *t0 = (cta % per_unit) * tpc;
+  *ntok = *t0 + tpc <= k->rows ? tpc : k->rows - *t0;
+}
+
 /* group_union: the union of the CTA's tokens' blocks in first-occurrence order (as the kernel
 ** builds it) in blk[0, m), how many of the tokens chose each in blk[T*n + j]; the tokens' own
 ** lists go through blk[2*T*n ...]. */
 static uint32_t union_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
-  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
-  uint64_t u = cta / per_unit, t0 = (cta % per_unit) * tpc;
+  uint64_t tpc = k->tok_per_cta, u, t0, ntok;
+  union_coords(k, cta, &u, &t0, &ntok);
   uint32_t cnt = k->wl->attention.selection.count, m = 0;
   int32_t *uni = blk, *users = blk + tpc * cnt, *own = blk + 2 * tpc * cnt;
-  for (uint64_t t = t0; t < t0 + tpc && t < k->rows; t++) {
+  for (uint64_t t = t0; t < t0 + ntok; t++) {
     uint32_t n = cyc_sel_get(k->sel, (uint32_t)(u / k->wl->problem.heads_kv),
                              (uint32_t)(u % k->wl->problem.heads_kv), t, own);
     for (uint32_t i = 0; i < n; i++) {
@@ -260,9 +268,8 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
 /* group_union step i: tile i of the union; each token that chose the block computes its 16 rows. */
 static void step_union(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
                        cyc_step *o) {
-  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
-  uint64_t u = cta / per_unit, t0 = (cta % per_unit) * tpc;
-  uint64_t ntok = t0 + tpc <= k->rows ? tpc : k->rows - t0;
+  uint64_t tpc = k->tok_per_cta, u, t0, ntok;
+  union_coords(k, cta, &u, &t0, &ntok);
   uint64_t cnt = k->wl->attention.selection.count;
   uint64_t lp = k->wl->attention.selection.block, sub = lp / k->bn;
   uint64_t key = (uint64_t)blk[i / sub] * lp + (i % sub) * k->bn;

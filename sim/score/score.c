@@ -163,6 +163,28 @@ static unsigned stage_launches(const char *kernel) {
   return strcmp(kernel, "selected_bwd_index") == 0 || strcmp(kernel, "selected_bwd_dkdv") == 0 ? 3u : 1u;
 }
 
+/* Grows the array at arrp (elem bytes each) to at least need entries, doubling from first but
+** never past max; 0 when more than max are needed or memory runs out. */
+static int grow(void *arrp, size_t *cap, size_t need, size_t elem, size_t first, size_t max) {
+  if (need <= *cap)
+    return 1;
+  if (need > max)
+    return 0;
+  size_t nc = *cap ? *cap : first;
+  while (nc < need)
+    nc *= 2;
+  if (nc > max)
+    nc = max;
+  void *p;
+  memcpy(&p, arrp, sizeof p);
+  void *g = sim_realloc_array(p, nc, elem);
+  if (!g)
+    return 0;
+  memcpy(arrp, &g, sizeof g);
+  *cap = nc;
+  return 1;
+}
+
 sim_status scr_read_ncu(const char *path, scr_counters **out, size_t *n, sim_diag *d) {
   *out = NULL;
   *n = 0;
@@ -198,31 +220,17 @@ sim_status scr_read_ncu(const char *path, scr_counters **out, size_t *n, sim_dia
         base = nslots;
         in_rows = 0;
       }
-      if (nslots + launches > slot_cap) {
-        size_t nc = slot_cap ? 2 * slot_cap : 512;
-        while (nc < nslots + launches)
-          nc *= 2;
-        size_t *g = nc <= 4u * SCR_MAX_ROWS ? sim_realloc_array(owner, nc, sizeof *owner) : NULL;
-        if (!g) {
-          st = sim_diag_set(d, SIM_ERR_NOMEM, path, lineno, 1, "out of memory");
-          break;
-        }
-        owner = g;
-        slot_cap = nc;
+      if (named + 1 > SCR_MAX_ROWS) {
+        st = sim_diag_set(d, SIM_ERR_RANGE, path, lineno, 1, "more than %d profiled kernels", SCR_MAX_ROWS);
+        break;
+      }
+      if (!grow(&owner, &slot_cap, nslots + launches, sizeof *owner, 512, 64u * SCR_MAX_ROWS) ||
+          !grow(&c, &cap, named + 1, sizeof *c, 256, SCR_MAX_ROWS)) {
+        st = sim_diag_set(d, SIM_ERR_NOMEM, path, lineno, 1, "out of memory");
+        break;
       }
       for (unsigned j = 0; j < launches; j++)
         owner[nslots++] = named;
-      if (named == cap) {
-        size_t nc = cap ? 2 * cap : 256;
-        scr_counters *g = nc <= SCR_MAX_ROWS ? sim_realloc_array(c, nc, sizeof *c) : NULL;
-        if (!g) {
-          st = sim_diag_set(d, nc <= SCR_MAX_ROWS ? SIM_ERR_NOMEM : SIM_ERR_RANGE, path, lineno, 1,
-                            nc <= SCR_MAX_ROWS ? "out of memory" : "more than %d profiled kernels", SCR_MAX_ROWS);
-          break;
-        }
-        c = g;
-        cap = nc;
-      }
       scr_counters *e = &c[named++];
       memset(e, 0, sizeof *e);
       snprintf(e->config, sizeof e->config, "%s", tag);
@@ -412,6 +420,13 @@ static const pairing *pairing_of(const char *k) {
     if (strcmp(pairs_tab[i].measured, k) == 0)
       return &pairs_tab[i];
   return NULL;
+}
+
+/* Whether a profiled kernel's traffic counts toward predicted kernel `ours`: the top-n is summed
+** with the scores for time, but its bytes (the scores read back) are not the scores kernel's. */
+static int counts_toward(const scr_counters *c, const char *ours) {
+  const pairing *q = pairing_of(c->kernel);
+  return q && strcmp(q->ours, ours) == 0 && strcmp(c->kernel, "select_topn") != 0;
 }
 
 typedef struct sample {
@@ -841,7 +856,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       tr[e][j] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof(double)) : NULL;
   for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
     const pairing *p = pairing_of(cnt[k].kernel);
-    if (!p || strcmp(p->measured, "select_topn") == 0 || !tr_name || !tr[1][3])
+    if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name || !tr[1][3])
       continue;
     /* One profiled run of a config is a contiguous run of launches (a config measured in two
     ** files is profiled twice: two runs, two samples); the first measured kernel of a predicted
@@ -853,15 +868,13 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       r1++;
     int first = 1;
     for (size_t j = r0; j < k; j++)
-      if (pairing_of(cnt[j].kernel) && strcmp(pairing_of(cnt[j].kernel)->ours, p->ours) == 0 &&
-          strcmp(cnt[j].kernel, "select_topn") != 0)
+      if (counts_toward(&cnt[j], p->ours))
         first = 0;
     if (!first)
       continue;
     double dram = 0, l2 = 0;
     for (size_t j = k; j <= r1; j++)
-      if (pairing_of(cnt[j].kernel) && strcmp(pairing_of(cnt[j].kernel)->ours, p->ours) == 0 &&
-          strcmp(cnt[j].kernel, "select_topn") != 0) {
+      if (counts_toward(&cnt[j], p->ours)) {
         dram += cnt[j].dram_read_bytes;
         l2 += cnt[j].l2_read_sectors * 32.0;
       }

@@ -1575,20 +1575,16 @@ static int check_stage(pipe *P, int i) {
     out_o = S_DELTA;
     if (c->check) err = check_bwd_pre(P, S_O);
     break;
-  case OP_BWD_DKDV: {
+  case OP_BWD_DKDV:
     if (P->q_splits > 1) { /* partials: judged with the reduce that follows */
       row->check = "via_reduce";
       return 0;
     }
-    const bwd_keys bk = bwd_keys_of(P);
-    out_o = bk.dk, out_l = bk.dv;
-    if (c->check) err = c->kind == VAL_FULL_BWD ? check_bwd_grads(P, 0) : check_keys_bwd(P, 0);
-    break;
-  }
+    /* fall through - unsplit, dK/dV are where the reduce would have put them */
   case OP_BWD_REDUCE: {
     const bwd_keys bk = bwd_keys_of(P);
     out_o = bk.dk, out_l = bk.dv;
-    if (c->check) err = check_keys_bwd(P, 0);
+    if (c->check) err = c->kind == VAL_FULL_BWD ? check_bwd_grads(P, 0) : check_keys_bwd(P, 0);
     break;
   }
   case OP_BWD_DQ:
