@@ -47,6 +47,10 @@ static const int_field int_fields[] = {
     {"grp_stages", offsetof(val_config, grp_stages), 1, 8, 2, "cp.async ring depth (group kernels)"},
     {"compress_mlp", offsetof(val_config, compress_mlp), 0, 1, 0, "compression phi: 0 mean pool, 1 MLP (nsa_fwd, nsa_decode)"},
     {"sel_tok", offsetof(val_config, sel_tok), 1, 8, 1, "tokens per CTA of the nsa_fwd selected kernel (1, 2, 4, 8)"},
+    {"topn_fused", offsetof(val_config, topn_fused), 0, 1, 0, "nsa_fwd top-n inside the scores kernel (no top-n launch)"},
+    {"gate_fused", offsetof(val_config, gate_fused), 0, 1, 0, "nsa_fwd gated combine in the window kernel (no combine launch)"},
+    {"pdl", offsetof(val_config, pdl), 0, 1, 0, "decode kernels launched with programmatic dependent launch (full_decode; nsa_decode with dec_fused=1)"},
+    {"dec_fused", offsetof(val_config, dec_fused), 0, 1, 0, "nsa_decode in three launches (compressed, selection, selected + window + combine)"},
     {"split_kv", offsetof(val_config, split_kv), 0, 1024, 0, "decode KV splits (0 = auto)"},
     {"check", offsetof(val_config, check), 0, 1, 1, "compare with the CPU reference"},
     {"check_rows", offsetof(val_config, check_rows), 1, 1 << 20, 16, "sampled query rows per (b, head)"},
@@ -228,6 +232,23 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
   if (c->compress_mlp && ((c->kind != VAL_NSA_FWD && c->kind != VAL_NSA_DECODE) || c->d_v != 128 ||
                           (c->d_qk != 128 && c->d_qk != 192))) {
     snprintf(err, err_len, "compress_mlp=1 is compiled for nsa_fwd and nsa_decode with d_v = 128, d_qk = 128 or 192");
+    return -1;
+  }
+  if (c->topn_fused && (c->kind != VAL_NSA_FWD || (long long)val_n_sel(c) * 32 > 4LL * 64 * c->d_qk * 2)) {
+    snprintf(err, err_len, "topn_fused=1 is the nsa_fwd scores kernel, with 32 * n_sel <= 512 * d_qk bytes (n_sel = %d)",
+             val_n_sel(c));
+    return -1;
+  }
+  if (c->gate_fused && c->kind != VAL_NSA_FWD) {
+    snprintf(err, err_len, "gate_fused=1 is the nsa_fwd window kernel");
+    return -1;
+  }
+  if (c->pdl && c->kind != VAL_FULL_DECODE && !(c->kind == VAL_NSA_DECODE && c->dec_fused)) {
+    snprintf(err, err_len, "pdl=1 is for full_decode and for nsa_decode with dec_fused=1");
+    return -1;
+  }
+  if (c->dec_fused && c->kind != VAL_NSA_DECODE) {
+    snprintf(err, err_len, "dec_fused=1 is the nsa_decode pipeline");
     return -1;
   }
   if (c->sel_tok != 1 && c->sel_tok != 2 && c->sel_tok != 4 && c->sel_tok != 8) {

@@ -42,6 +42,10 @@ typedef struct val_config {
   int sel_tok;                   /* nsa_fwd selected branch: 1 = one CTA per token (attn_group.cu),
                                  ** 2, 4 or 8 = tokens per CTA sharing the union of blocks (attn_union.cu) */
   int split_kv;                  /* decode splits per (sequence, KV head); 0 = automatic */
+  int topn_fused;                /* nsa_fwd: 1 = top-n at the end of the scores kernel (no top-n launch) */
+  int gate_fused;                /* nsa_fwd: 1 = gated combine in the window kernel's epilogue */
+  int dec_fused;
+  int pdl;                       /* decode: programmatic dependent launch between the pipeline's kernels */                 /* nsa_decode: 1 = three launches (nsa_decode.cu), 0 = one kernel per step */
   int check;                     /* 1: compare with the CPU reference before timing */
   int check_rows;                /* query rows sampled per (batch, head) for the reference */
   int warmup, runs;

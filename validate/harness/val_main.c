@@ -29,6 +29,7 @@
 #define VAL_EXIT_SKIP 77
 #define VAL_TOL_REL 2e-2  /* relative L2 bound: bf16 operands give 1e-3..1e-2 */
 #define VAL_MAX_STAGES 12
+#define VAL_DEC_CHUNK 64 /* selection blocks per CTA of the fused decode's select kernel: one pass of its 256 threads */
 #define VAL_MAX_ROT 8
 #define VAL_MAX_BUFS 64 /* buffer slots per rotation set (>= S_COUNT, checked below) */
 #define VAL_SPIN_CYCLES 20000000LL /* ~10 ms at 2 GHz: covers the host's enqueue of a timed batch */
@@ -235,6 +236,7 @@ typedef struct attn_check {
   double scale;
   keys_fn keys_for;
   void *kctx;
+  const float *gates, *gate_a, *gate_b; /* set: o is g0 gate_a + g1 gate_b + g2 (the attention) */
 } attn_check;
 
 static double check_attn_rows(const attn_check *a, int check_rows) {
@@ -264,7 +266,14 @@ static double check_attn_rows(const attn_check *a, int check_rows) {
           val_ref_attn_row(qr, kb, vb, (long long)a->heads_kv * a->d_qk, (long long)a->heads_kv * a->d_v, a->d_qk,
                            a->d_v, keys, nk, a->scale, o, &lse);
           const float *og = a->o + (((long long)b * a->seq_q + t) * a->heads_q + hq) * a->d_v;
-          for (int d = 0; d < a->d_v; ++d) val_err_add(&acc_o, og[d], o[d]);
+          if (a->gates) {
+            const long long r = ((long long)b * a->seq_q + t) * a->heads_q + hq;
+            const double g0 = a->gates[3 * r], g1 = a->gates[3 * r + 1], g2 = a->gates[3 * r + 2];
+            for (int d = 0; d < a->d_v; ++d)
+              val_err_add(&acc_o, og[d], g0 * a->gate_a[r * a->d_v + d] + g1 * a->gate_b[r * a->d_v + d] + g2 * o[d]);
+          } else {
+            for (int d = 0; d < a->d_v; ++d) val_err_add(&acc_o, og[d], o[d]);
+          }
           const float lg = a->lse[((long long)b * a->heads_q + hq) * a->seq_q + t];
           if (isinf(lse) && isinf(lg) && lg < 0)
             val_err_add(&acc_l, 0.0, 0.0);
@@ -316,6 +325,7 @@ enum {
   S_DKC, S_DVC,                         /* compressed backward: gradients of K_cmp, V_cmp */
   S_W1K, S_W2K, S_W1V, S_W2V, S_C1K, S_C1V, /* MLP compression: weights, position bias flatten(pe) W1 */
   S_DKPART, S_DVPART,                   /* compressed backward: dK/dV partials of the query splits */
+  S_DCNT,                               /* fused decode: arrival counters of the select and branch kernels */
   S_COUNT
 };
 _Static_assert(S_COUNT <= VAL_MAX_BUFS, "dev_pool holds VAL_MAX_BUFS buffers per rotation set");
@@ -325,13 +335,14 @@ static const char *const slot_names[S_COUNT] = {"q", "k", "v", "k_slc", "v_slc",
                                                 "o_slc", "lse_slc", "o_win", "lse_win", "o_part", "lse_part",
                                                 "logits", "o_part_slc", "lse_part_slc", "o_part_win", "lse_part_win",
                                                 "d_o", "delta", "dq", "dk", "dv", "dk_acc", "dv_acc", "cnt", "off",
-                                                "cursor", "list", "chunks", "n_chunks", "dk_cmp", "dv_cmp", "w1_k", "w2_k", "w1_v", "w2_v", "c1_k", "c1_v", "dk_part", "dv_part"};
+                                                "cursor", "list", "chunks", "n_chunks", "dk_cmp", "dv_cmp", "w1_k", "w2_k", "w1_v", "w2_v", "c1_k", "c1_v", "dk_part", "dv_part", "counters"};
 
 enum {
   OP_FULL_FWD, OP_FULL_GROUP, OP_SPLIT_COMBINE, OP_COMPRESS, OP_CMP_FWD, OP_CMP_GROUP,
   OP_SCORES, OP_TOPN, OP_SEL_GROUP, OP_WIN_FWD, OP_WIN_GROUP, OP_GATE,
   OP_SELECT_DECODE, OP_GATE_SPLIT, OP_BWD_PRE, OP_BWD_DKDV, OP_BWD_DQ,
-  OP_SEL_BWD_PRE, OP_SEL_BWD_DQ, OP_SEL_BWD_INDEX, OP_SEL_BWD_DKDV, OP_COMPRESS_BWD, OP_BWD_REDUCE
+  OP_SEL_BWD_PRE, OP_SEL_BWD_DQ, OP_SEL_BWD_INDEX, OP_SEL_BWD_DKDV, OP_COMPRESS_BWD, OP_BWD_REDUCE,
+  OP_DEC_CMP, OP_DEC_SELECT, OP_DEC_BRANCH /* fused decode (nsa_decode.cu) */
 };
 
 typedef struct stage_def {
@@ -341,6 +352,7 @@ typedef struct stage_def {
   int dst_o, dst_l; /* where a split-combine (or an unsplit group kernel) writes */
   int part_o, part_l; /* where a group kernel writes split partials (S_OPART unless fused) */
   int write_part;   /* group kernel writes partials even with one split (fused decode combine) */
+  int aux;          /* fused decode: select, the compressed branch's splits; branches, the window's */
 } stage_def;
 
 typedef struct pipe {
@@ -349,7 +361,8 @@ typedef struct pipe {
   int decode;                  /* 1: one query per sequence at position seq_len - 1 */
   int n_rot, Tq, Tk, q_pos0, n_cmp, n_sel;
   unsigned long long n[S_COUNT];
-  int type[S_COUNT], input[S_COUNT]; /* input: 1 random bf16, 2 host-made top-n indices */
+  int type[S_COUNT], input[S_COUNT]; /* input: 1 random bf16, 2 host-made top-n indices, 3 host-made
+                                      ** in setup, 4 zeroed workspace (never poisoned) */
   int chunk_tokens, max_chunks;       /* selected backward */
   int q_splits;                       /* compressed backward: query splits of dK/dV (1 = none) */
   void *p[VAL_MAX_ROT][S_COUNT];
@@ -410,6 +423,7 @@ static void group_params(const pipe *P, int rot, const stage_def *sd, val_attn_g
   a->stages = c->grp_stages;
   a->block_n = c->grp_block_n;
   a->scale = scale_of(c);
+  a->pdl = P->decode && c->pdl;
 }
 
 /* Compression of blocks [first, n_cmp) of rotation rot (mean pool or MLP). */
@@ -424,6 +438,47 @@ static void compress_params(const pipe *P, int rot, int first, val_compress_para
     a->w1_k = P->p[rot][S_W1K], a->w2_k = P->p[rot][S_W2K], a->w1_v = P->p[rot][S_W1V], a->w2_v = P->p[rot][S_W2V];
     a->c1_k = P->p[rot][S_C1K], a->c1_v = P->p[rot][S_C1V];
   }
+}
+
+/* The fused decode's three launches share one parameter block (nsa_decode.cu): a group view per
+** branch, with the splits the plan chose (stages dec_cmp_fused, dec_select_fused, dec_branches_fused). */
+static const stage_def *stage_of(const pipe *P, int op) {
+  for (int i = 0; i < P->n_st; ++i)
+    if (P->st[i].op == op) return &P->st[i];
+  return NULL;
+}
+
+static void fused_params(const pipe *P, int rot, val_decode_fused_params *f) {
+  const val_config *c = P->c;
+  const stage_def *sc = stage_of(P, OP_DEC_CMP), *sb = stage_of(P, OP_DEC_BRANCH);
+  memset(f, 0, sizeof *f);
+  group_params(P, rot, sc, &f->cmp, S_KC, S_VC);
+  f->cmp.seq_k = P->n_cmp;
+  f->cmp.logits = P->p[rot][S_LOGITS];
+  f->cmp.kv_pos_stride = c->cmp_stride;
+  f->cmp.kv_pos_off = c->cmp_len - 1;
+  if (c->pdl && c->compress_mlp) f->cmp.pdl = 2; /* the newest block comes from the compression kernel */
+  group_params(P, rot, sb, &f->slc, S_KS, S_VS);
+  f->slc.o_part = P->p[rot][S_OPS], f->slc.lse_part = P->p[rot][S_LPS], f->slc.write_part = 1;
+  f->slc.mode = VAL_GROUP_INDEX;
+  f->slc.blk_idx = P->p[rot][S_IDX];
+  f->slc.n_blk = c->sel_count;
+  f->slc.blk_size = c->sel_len;
+  group_params(P, rot, sb, &f->win, S_KW, S_VW);
+  f->win.o_part = P->p[rot][S_OPW], f->win.lse_part = P->p[rot][S_LPW], f->win.write_part = 1;
+  f->win.splits = sb->aux;
+  f->win.window = c->window;
+  if (!c->compress_mlp) {
+    f->k_src = P->p[rot][S_K], f->v_src = P->p[rot][S_V];
+    f->k_cmp = P->p[rot][S_KC], f->v_cmp = P->p[rot][S_VC];
+  }
+  f->seq_len = P->Tk, f->cmp_len = c->cmp_len, f->cmp_stride = c->cmp_stride;
+  f->scores = P->p[rot][S_SCORES], f->idx = P->p[rot][S_IDX];
+  f->o_cmp = P->p[rot][S_OCMP], f->lse_cmp = P->p[rot][S_LCMP];
+  f->sel_len = c->sel_len, f->n_sel = P->n_sel, f->n = c->sel_count, f->chunk_blocks = VAL_DEC_CHUNK;
+  f->gates = P->p[rot][S_GATES], f->o = P->p[rot][S_O];
+  f->counter_select = P->p[rot][S_DCNT];
+  f->counter_branches = (int *)P->p[rot][S_DCNT] + c->batch * c->heads_kv;
 }
 
 /* Keys of an attention backward: the buffers and position rule of the branch being differentiated. */
@@ -465,8 +520,9 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
   }
   case OP_WIN_FWD: {
     val_attn_fwd_params a;
-    fwd_params(P, rot, &a, S_KW, S_VW, S_OWIN, S_LWIN);
+    fwd_params(P, rot, &a, S_KW, S_VW, sd->dst_o, sd->dst_l);
     a.window = c->window;
+    if (sd->aux) a.gates = P->p[rot][S_GATES], a.gate_a = P->p[rot][S_OCMP], a.gate_b = P->p[rot][S_OSLC];
     return val_launch_attn_fwd(&a, P->s, info);
   }
   case OP_FULL_GROUP: {
@@ -501,7 +557,7 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
   }
   case OP_SPLIT_COMBINE: {
     val_split_combine_params a = {P->p[rot][S_OPART], P->p[rot][S_LPART], P->p[rot][sd->dst_o], P->p[rot][sd->dst_l],
-                                  c->batch, P->Tq, c->heads_q, c->d_v, sd->splits};
+                                  c->batch, P->Tq, c->heads_q, c->d_v, sd->splits, P->decode && c->pdl};
     return val_launch_split_combine(&a, P->s, info);
   }
   case OP_COMPRESS: {
@@ -512,7 +568,8 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
   case OP_SCORES: {
     val_scores_params a = {P->p[rot][S_Q], P->p[rot][S_KC], P->p[rot][S_LCMP], P->p[rot][S_SCORES], c->batch, P->Tq,
                            P->n_cmp, c->heads_q, c->heads_kv, c->d_qk, P->q_pos0, c->cmp_len, c->cmp_stride,
-                           c->sel_len, P->n_sel, sd->splits, scale_of(c)};
+                           c->sel_len, P->n_sel, sd->splits, scale_of(c), NULL, 0};
+    if (sd->aux) a.idx = P->p[rot][S_IDX], a.n = c->sel_count;
     return val_launch_scores(&a, P->s, info);
   }
   case OP_TOPN: {
@@ -525,6 +582,13 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
                                   c->batch, c->heads_q, c->heads_kv, P->n_cmp, P->q_pos0, c->cmp_len, c->cmp_stride,
                                   c->sel_len, P->n_sel, c->sel_count};
     return val_launch_select_decode(&a, P->s, info);
+  }
+  case OP_DEC_CMP: case OP_DEC_SELECT: case OP_DEC_BRANCH: {
+    val_decode_fused_params f;
+    fused_params(P, rot, &f);
+    return sd->op == OP_DEC_CMP      ? val_launch_decode_cmp(&f, P->s, info)
+           : sd->op == OP_DEC_SELECT ? val_launch_decode_select(&f, P->s, info)
+                                     : val_launch_decode_branches(&f, P->s, info);
   }
   case OP_GATE_SPLIT: {
     const stage_def *ss = &P->st[sd->dst_o], *sw = &P->st[sd->dst_l]; /* the two group stages */
@@ -682,6 +746,13 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
   case OP_SELECT_DECODE:
     r->warps = 8, r->design = "cta_per_row";
     break;
+  case OP_DEC_CMP: case OP_DEC_BRANCH: /* group-centric CTAs (val_group.cuh) */
+    r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
+    r->design = "fused";
+    break;
+  case OP_DEC_SELECT:
+    r->warps = 8, r->design = "fused";
+    break;
   case OP_BWD_DKDV: case OP_BWD_DQ:
     r->block_m = 64, r->block_n = 64, r->warps = 4, r->stages = 2;
     r->design = op == OP_BWD_DKDV ? "kv_major" : "token_major";
@@ -734,7 +805,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
   P->type[S_OPS] = P->type[S_LPS] = P->type[S_OPW] = P->type[S_LPW] = P->type[S_DELTA] = T_F32;
   P->type[S_DKACC] = P->type[S_DVACC] = T_F32;
   P->type[S_CNT] = P->type[S_OFF] = P->type[S_CUR] = P->type[S_LIST] = P->type[S_CHUNKS] = P->type[S_NCHUNK] = T_I32;
-  P->type[S_IDX] = T_I32;
+  P->type[S_IDX] = P->type[S_DCNT] = T_I32;
   P->type[S_C1K] = P->type[S_C1V] = P->type[S_DKPART] = P->type[S_DVPART] = T_F32;
   P->input[S_Q] = P->input[S_K] = P->input[S_V] = 1;
   P->n[S_Q] = rows_o * c->d_qk;
@@ -827,8 +898,44 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
     P->n[S_IDX] = B * Tq * Hk * (unsigned long long)c->sel_count;
     /* Decode kernels carry a phase suffix so the simulator can join prefill and decode rows apart. */
 #define NSA_NAME(base) (nsa_dec ? base "_decode" : base)
-    add_stage(P, NSA_NAME("compress"), OP_COMPRESS, 1, S_KC, S_VC);
-    if (nsa_dec) {
+    if (!c->dec_fused || c->compress_mlp) add_stage(P, NSA_NAME("compress"), OP_COMPRESS, 1, S_KC, S_VC);
+    if (c->dec_fused) {
+      /* Three launches (nsa_decode.cu); the mean pool of the newest block runs inside the first. */
+      P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
+      const int i_cmp = P->n_st;
+      add_stage(P, "dec_cmp_fused", OP_DEC_CMP, auto_splits(R, c, (P->n_cmp + 63) / 64, 2), 0, 0);
+      P->st[i_cmp].part_o = S_OPART, P->st[i_cmp].part_l = S_LPART, P->st[i_cmp].write_part = 1;
+      max_split = P->st[i_cmp].splits;
+      P->n[S_OPART] = (unsigned long long)max_split * rows_o * c->d_v; /* partials even for one split */
+      P->n[S_LPART] = (unsigned long long)max_split * rows_o;
+      const int i_sel = P->n_st;
+      add_stage(P, "dec_select_fused", OP_DEC_SELECT, (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
+      P->st[i_sel].aux = max_split;
+      /* The selected and window CTAs share one grid: about one wave over the (sequence, KV head)
+      ** pairs, shared in proportion to each branch's tiles. */
+      const int t_s = c->sel_count * (c->sel_len / 64), t_w = (c->window + 63) / 64 + 1;
+      int ss = c->split_kv, sw = c->split_kv;
+      if (ss <= 0) {
+        const int per_sm = val_decode_ctas_per_sm(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages);
+        int per_unit = (per_sm > 0 ? per_sm : 1) * R->prop.multiProcessorCount / (c->batch * c->heads_kv);
+        if (per_unit < 2) per_unit = 2;
+        ss = (int)((long long)per_unit * t_s / (t_s + t_w));
+        sw = per_unit - ss;
+      }
+      ss = ss < 1 ? 1 : ss > t_s ? t_s : ss;
+      sw = sw < 1 ? 1 : sw > t_w ? t_w : sw;
+      const int i_br = P->n_st;
+      add_stage(P, "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
+      P->st[i_br].aux = sw;
+      P->row[i_br].split = ss + sw; /* CTAs per (sequence, KV head) of the one grid */
+      P->n[S_OPS] = (unsigned long long)ss * rows_o * c->d_v;
+      P->n[S_LPS] = (unsigned long long)ss * rows_o;
+      P->n[S_OPW] = (unsigned long long)sw * rows_o * c->d_v;
+      P->n[S_LPW] = (unsigned long long)sw * rows_o;
+      P->n[S_OSLC] = P->n[S_LSLC] = P->n[S_OWIN] = P->n[S_LWIN] = 0; /* never materialised */
+      P->n[S_DCNT] = 2 * B * Hk;
+      P->input[S_DCNT] = 4;
+    } else if (nsa_dec) {
       /* Decode: the compressed branch leaves its logits for the selection (no second pass over
       ** K_cmp), and the selected and window partials are reduced inside the gated combine. */
       P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
@@ -852,10 +959,17 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
     } else {
       add_stage(P, NSA_NAME("cmp_attn"), OP_CMP_FWD, 1, S_OCMP, S_LCMP);
       add_stage(P, NSA_NAME("select_scores"), OP_SCORES, 1, 0, 0);
-      add_stage(P, NSA_NAME("select_topn"), OP_TOPN, 1, S_IDX, 0);
+      if (c->topn_fused) P->st[P->n_st - 1].aux = 1; /* the top-n runs at the end of the scores kernel */
+      else add_stage(P, NSA_NAME("select_topn"), OP_TOPN, 1, S_IDX, 0);
       add_stage(P, NSA_NAME("selected"), OP_SEL_GROUP, 1, S_OSLC, S_LSLC);
-      add_stage(P, NSA_NAME("window"), OP_WIN_FWD, 1, S_OWIN, S_LWIN);
-      add_stage(P, NSA_NAME("combine"), OP_GATE, 1, S_O, 0);
+      if (c->gate_fused) { /* the combine in the window kernel's epilogue; o_win never materialised */
+        add_stage(P, "window_combine", OP_WIN_FWD, 1, S_O, S_LWIN);
+        P->st[P->n_st - 1].aux = 1;
+        P->n[S_OWIN] = 0;
+      } else {
+        add_stage(P, NSA_NAME("window"), OP_WIN_FWD, 1, S_OWIN, S_LWIN);
+        add_stage(P, NSA_NAME("combine"), OP_GATE, 1, S_O, 0);
+      }
     }
 #undef NSA_NAME
   }
@@ -1029,6 +1143,7 @@ static int pipe_setup(run_ctx *R, pipe *P, dev_pool *pl) {
     for (int i = 0; i < S_COUNT; ++i) {
       if (!P->n[i]) continue;
       if (pool_alloc(pl, &P->p[r][i], slot_bytes(P, i))) return -1;
+      if (P->input[i] == 4) CK(cudaMemsetAsync(P->p[r][i], 0, (size_t)slot_bytes(P, i), R->stream));
       if (P->input[i] == 1 && c->inputs == VAL_INPUTS_STRUCTURED &&
           (i == S_Q || i == S_K || i == S_KS || i == S_KW)) {
         if (fill_structured(R, P, r, i)) return -1;
@@ -1104,6 +1219,13 @@ static int pipe_poison(run_ctx *R, pipe *P) {
     if (P->c->kind == VAL_NSA_SEL_BWD && (i == S_OSLC || i == S_LSLC)) continue;
     CK(cudaMemsetAsync(P->p[0][i], P->type[i] == T_I32 ? 0x7F : 0xFF, (size_t)slot_bytes(P, i), R->stream));
   }
+  if (P->c->dec_fused && !P->c->compress_mlp) /* the fused decode pools the newest block itself */
+    for (int b = 0; b < P->c->batch; ++b)
+      for (int kv = 0; kv < 2; ++kv) {
+        const size_t row = (size_t)P->c->heads_kv * (kv ? P->c->d_v : P->c->d_qk) * 2;
+        CK(cudaMemsetAsync((char *)P->p[0][kv ? S_VC : S_KC] + ((size_t)b * P->n_cmp + P->n_cmp - 1) * row, 0xFF, row,
+                           R->stream));
+      }
   CK(cudaStreamSynchronize(R->stream));
   return 0;
 }
@@ -1119,7 +1241,9 @@ static long long unwritten(pipe *P, int slot) {
 }
 
 
-static double check_attn_op(pipe *P, int op, const float *o, const float *l) {
+/* gated: o is the window stage's fused combine (val_attn_fwd_params.gates), checked against the
+** gates applied to the GPU's compressed and selected outputs and the reference window rows. */
+static double check_attn_op_g(pipe *P, int op, const float *o, const float *l, int gated) {
   const val_config *c = P->c;
   int k = S_K, v = S_V, seq_k = P->Tk;
   range_keys rk = {P->q_pos0, P->Tk, 1, 0, 0};
@@ -1142,9 +1266,15 @@ static double check_attn_op(pipe *P, int op, const float *o, const float *l) {
   const float *q = host_f(P, S_Q), *kk = host_f(P, k), *vv = host_f(P, v);
   if (!q || !kk || !vv || !o || !l) return NAN;
   attn_check a = {q, kk, vv, o, l, c->batch, P->Tq, seq_k, c->heads_q, c->heads_kv, c->d_qk, c->d_v,
-                  1.0 / sqrt((double)c->d_qk), kf, kc};
+                  1.0 / sqrt((double)c->d_qk), kf, kc, NULL, NULL, NULL};
+  if (gated) {
+    a.gates = host_f(P, S_GATES), a.gate_a = host_f(P, S_OCMP), a.gate_b = host_f(P, S_OSLC);
+    if (!a.gates || !a.gate_a || !a.gate_b) return NAN;
+  }
   return check_attn_rows(&a, c->check_rows);
 }
+
+static double check_attn_op(pipe *P, int op, const float *o, const float *l) { return check_attn_op_g(P, op, o, l, 0); }
 
 /* MLP compression reference in double: relu(concat_u(x[i*d+u] + pe[u]) W1) W2, every block of
 ** the sampled (b, h); the GPU rounds the hidden layer to bf16, within the bf16 tolerance. */
@@ -1318,13 +1448,12 @@ static int host_combine(pipe *P, int po, int pl, int splits, float **o_out, floa
 }
 
 /* Decode: the gated combine that also reduces the selected and window partials. */
-static double check_gate_split(pipe *P, int i) {
-  const stage_def *ss = &P->st[P->st[i].dst_o], *sw = &P->st[P->st[i].dst_l];
+static double check_gate_split(pipe *P, int splits_slc, int splits_win) {
   float *os = NULL, *ls = NULL, *ow = NULL, *lw = NULL;
   double err = NAN;
   const float *a = host_f(P, S_OCMP), *g = host_f(P, S_GATES), *o = host_f(P, S_O);
-  if (a && g && o && host_combine(P, S_OPS, S_LPS, ss->splits, &os, &ls) == 0 &&
-      host_combine(P, S_OPW, S_LPW, sw->splits, &ow, &lw) == 0) {
+  if (a && g && o && host_combine(P, S_OPS, S_LPS, splits_slc, &os, &ls) == 0 &&
+      host_combine(P, S_OPW, S_LPW, splits_win, &ow, &lw) == 0) {
     val_err_acc acc = {0};
     const int dv = P->c->d_v;
     for (unsigned long long k = 0; k < P->n[S_O]; ++k) {
@@ -1517,13 +1646,36 @@ static double check_sel_index(pipe *P) {
   return err;
 }
 
+/* Logits never written (rows h < group, every key; the padding rows are not written). */
+static long long unwritten_logits(pipe *P) {
+  const float *lg = host_f(P, S_LOGITS);
+  if (!lg) return -1;
+  const int group = P->c->heads_q / P->c->heads_kv;
+  long long bad = 0;
+  for (unsigned long long k = 0; k < P->n[S_LOGITS]; ++k)
+    if ((int)((k / (unsigned long long)P->n_cmp) % 16) < group && isnan(lg[k])) ++bad;
+  return bad;
+}
+
+/* The worse of two relative errors; NaN (not computed) wins, so a failed sub-check fails the row. */
+static double worst(double a, double b) { return isnan(a) || isnan(b) ? NAN : a > b ? a : b; }
+
+/* Split partials of one branch reduced on the host and checked as that branch's attention. */
+static double check_partials(pipe *P, int op, int po, int pl, int splits) {
+  float *o = NULL, *l = NULL;
+  double err = NAN;
+  if (host_combine(P, po, pl, splits, &o, &l) == 0) err = check_attn_op(P, op, o, l);
+  free(o), free(l);
+  return err;
+}
+
 /* Poison + reference check of stage i (after one pipeline run on rotation 0). */
 static int check_stage(pipe *P, int i) {
   const val_config *c = P->c;
   stage_def *sd = &P->st[i];
   stage_row *row = &P->row[i];
   long long bad = 0;
-  double err = NAN;
+  double err = NAN, extra = NAN; /* extra: a second check of the same stage, folded in below */
   int out_o = -1, out_l = -1, attn_op = -1;
   switch (sd->op) {
   case OP_FULL_FWD: case OP_CMP_FWD: case OP_WIN_FWD:
@@ -1538,14 +1690,48 @@ static int check_stage(pipe *P, int i) {
       row->check = "via_combine";
       return 0;
     }
-    if (sd->op == OP_CMP_GROUP && P->n[S_LOGITS]) { /* logits: rows h < group, every key */
-      const float *lg = host_f(P, S_LOGITS);
-      if (!lg) return -1;
-      const int group = c->heads_q / c->heads_kv;
-      for (unsigned long long k = 0; k < P->n[S_LOGITS]; ++k)
-        if ((int)((k / (unsigned long long)P->n_cmp) % 16) < group && isnan(lg[k])) ++bad;
+    if (sd->op == OP_CMP_GROUP && P->n[S_LOGITS]) {
+      const long long u = unwritten_logits(P);
+      if (u < 0) return -1;
+      bad += u;
     }
     break;
+  case OP_DEC_CMP: { /* the partials, the logits and (mean pool) the newest compressed block */
+    out_o = sd->part_o, out_l = sd->part_l, attn_op = OP_CMP_GROUP;
+    const long long u = unwritten_logits(P);
+    if (u < 0) return -1;
+    bad += u;
+    if (!c->compress_mlp) {
+      const long long uk = unwritten(P, S_KC), uv = unwritten(P, S_VC);
+      if (uk < 0 || uv < 0) return -1;
+      bad += uk + uv;
+      if (c->check) extra = check_compress(P);
+    }
+    break;
+  }
+  case OP_DEC_SELECT: { /* the merged compressed output, the scores and an exact top-n */
+    long long b2 = 0;
+    const double e_sc = check_scores(P, &bad);
+    const double e_tn = check_topn(P, &b2);
+    bad += b2;
+    if (c->check) extra = e_tn != 0.0 ? INFINITY : e_sc;
+    out_o = S_OCMP, out_l = S_LCMP, attn_op = OP_CMP_GROUP;
+    break;
+  }
+  case OP_DEC_BRANCH: { /* each branch's partials, then the gated output */
+    const int slots[4] = {S_OPS, S_LPS, S_OPW, S_LPW};
+    for (int k = 0; k < 4; ++k) {
+      const long long u = unwritten(P, slots[k]);
+      if (u < 0) return -1;
+      bad += u;
+    }
+    out_o = S_O;
+    if (c->check && bad == 0)
+      err = worst(worst(check_partials(P, OP_SEL_GROUP, S_OPS, S_LPS, sd->splits),
+                        check_partials(P, OP_WIN_GROUP, S_OPW, S_LPW, sd->aux)),
+                  check_gate_split(P, sd->splits, sd->aux));
+    break;
+  }
   case OP_SPLIT_COMBINE:
     out_o = sd->dst_o, out_l = sd->dst_l, attn_op = P->st[i - 1].op;
     break;
@@ -1555,6 +1741,12 @@ static int check_stage(pipe *P, int i) {
     break;
   case OP_SCORES:
     err = check_scores(P, &bad);
+    if (sd->aux) { /* fused top-n: exact, as the top-n stage's */
+      long long b2 = 0;
+      const double e_tn = check_topn(P, &b2);
+      bad += b2;
+      if (c->check && e_tn != 0.0) err = INFINITY;
+    }
     break;
   case OP_TOPN:
     err = check_topn(P, &bad);
@@ -1569,7 +1761,7 @@ static int check_stage(pipe *P, int i) {
   }
   case OP_GATE_SPLIT:
     out_o = S_O;
-    if (c->check) err = check_gate_split(P, i);
+    if (c->check) err = check_gate_split(P, P->st[sd->dst_o].splits, P->st[sd->dst_l].splits);
     break;
   case OP_BWD_PRE:
     out_o = S_DELTA;
@@ -1634,9 +1826,10 @@ static int check_stage(pipe *P, int i) {
       if (host_combine(P, sd->part_o, sd->part_l, sd->splits, &o, &l) == 0) err = check_attn_op(P, attn_op, o, l);
       free(o), free(l);
     } else {
-      err = check_attn_op(P, attn_op, host_f(P, out_o), host_f(P, out_l));
+      err = check_attn_op_g(P, attn_op, host_f(P, out_o), host_f(P, out_l), sd->op == OP_WIN_FWD && sd->aux);
     }
   }
+  if (c->check && (sd->op == OP_DEC_CMP ? !c->compress_mlp : sd->op == OP_DEC_SELECT)) err = worst(err, extra);
   row->rel_err = err;
   if (bad) {
     fprintf(stderr, "config '%s' stage %s: %lld output elements unwritten or out of range\n", c->id, sd->name, bad);
@@ -1656,10 +1849,8 @@ static int check_stage(pipe *P, int i) {
 }
 
 /* FLOPs (matrix products only: 2 per multiply-add) and minimal HBM bytes of stage i. */
-static int count_stage(pipe *P, int i) {
+static int count_def(pipe *P, const stage_def *sd, stage_row *row) {
   const val_config *c = P->c;
-  const stage_def *sd = &P->st[i];
-  stage_row *row = &P->row[i];
   const double B = c->batch, Hq = c->heads_q, Hk = c->heads_kv, dqk = c->d_qk, dv = c->d_v;
   const double rows_o = B * P->Tq * Hq;
   const double kv_tok = Hk * (dqk + dv) * 2.0; /* bytes of one token's K and V for all KV heads */
@@ -1682,6 +1873,7 @@ static int count_stage(pipe *P, int i) {
     row->flops = 2.0 * B * Hq * (dqk + dv) * (double)pairs;
     const double toks = P->decode ? (c->window < P->Tk ? c->window : P->Tk) : P->Tk;
     row->bytes = q_b + B * toks * kv_tok + out_b;
+    if (sd->aux) row->bytes += 2 * o_b + rows_o * 3 * 2; /* fused combine: o_cmp, o_slc, gates */
     break;
   }
   case OP_SEL_GROUP: {
@@ -1733,6 +1925,7 @@ static int count_stage(pipe *P, int i) {
     for (int t = 0; t < P->Tq; ++t) written += n_valid_of(P, t);
     row->flops = 2.0 * B * Hq * dqk * (double)pairs;
     row->bytes = q_b + B * P->n_cmp * Hk * dqk * 2.0 + l_b + B * Hk * written * 4.0;
+    if (sd->aux) row->bytes += (double)P->n[S_IDX] * 4; /* fused top-n: the rows are re-read from L2 */
     break;
   }
   case OP_TOPN: {
@@ -1802,11 +1995,36 @@ static int count_stage(pipe *P, int i) {
   case OP_GATE_SPLIT:
     row->bytes = (double)(P->n[S_OPS] + P->n[S_LPS] + P->n[S_OPW] + P->n[S_LPW]) * 4 + 2 * o_b + rows_o * 3 * 2;
     break;
+  case OP_DEC_CMP: { /* the compressed branch's group kernel, plus the pooled newest block */
+    stage_def d = *sd;
+    d.op = OP_CMP_GROUP;
+    if (count_def(P, &d, row)) return -1;
+    if (!c->compress_mlp) row->bytes += B * c->cmp_len * kv_tok + B * kv_tok;
+    break;
+  }
+  case OP_DEC_SELECT: /* the decode selection, plus merging the compressed partials */
+    row->bytes = (double)P->n[S_LOGITS] * 4 + B * Hk * P->n_sel * 4.0 + (double)P->n[S_IDX] * 4 +
+                 rows_o * (dv + 1) * 4.0 * sd->aux + o_b + l_b;
+    break;
+  case OP_DEC_BRANCH: { /* the selected and window group kernels, plus their gated merge */
+    stage_def d = *sd;
+    stage_row r2 = {0};
+    d.op = OP_SEL_GROUP, d.write_part = 1;
+    if (count_def(P, &d, row)) return -1;
+    d.op = OP_WIN_GROUP, d.splits = sd->aux;
+    if (count_def(P, &d, &r2)) return -1;
+    row->flops += r2.flops;
+    row->bytes += r2.bytes + (double)(P->n[S_OPS] + P->n[S_LPS] + P->n[S_OPW] + P->n[S_LPW]) * 4 + 2 * o_b +
+                  rows_o * 3 * 2;
+    break;
+  }
   default:
     break;
   }
   return 0;
 }
+
+static int count_stage(pipe *P, int i) { return count_def(P, &P->st[i], &P->row[i]); }
 
 static void print_row(const val_config *c, const stage_row *r) {
   printf("%-26s %-26s %10.4f ms %8.1f TFLOP/s %8.1f GB/s  err %9.2e  %s\n", c->id, r->kernel, r->median_ms,
@@ -1819,7 +2037,7 @@ static void print_row(const val_config *c, const stage_row *r) {
 static int write_trace(pipe *P) {
   const val_config *c = P->c;
   for (int i = 0; i < P->n_st; ++i)
-    if (P->st[i].op == OP_TOPN && strcmp(P->row[i].check, "FAIL") == 0) {
+    if ((P->st[i].op == OP_TOPN || (P->st[i].op == OP_SCORES && P->st[i].aux)) && strcmp(P->row[i].check, "FAIL") == 0) {
       fprintf(stderr, "config '%s': the top-n check failed; trace %s not written\n", c->id, c->trace_out);
       return 0;
     }

@@ -26,7 +26,9 @@ struct FwdCfg {
 /* Position of key j: keys are tokens (stride 1) or compressed blocks (stride d, offset l-1). */
 __device__ __forceinline__ int key_pos(int j, int st, int off) { return j * st + off; }
 
-template <int DQK, int DV, int BM, int BN, int STAGES>
+/* GATED: the epilogue applies the NSA gates (val_attn_fwd_params.gates); a separate
+** instantiation, so the plain kernel (the full-attention baseline) keeps its registers. */
+template <int DQK, int DV, int BM, int BN, int STAGES, bool GATED>
 __global__ void __launch_bounds__(FwdCfg<DQK, DV, BM, BN, STAGES>::NT, FwdCfg<DQK, DV, BM, BN, STAGES>::MIN_BLOCKS)
     attn_fwd_kernel(const val_attn_fwd_params p) {
   using C = FwdCfg<DQK, DV, BM, BN, STAGES>;
@@ -192,9 +194,25 @@ __global__ void __launch_bounds__(FwdCfg<DQK, DV, BM, BN, STAGES>::NT, FwdCfg<DQ
     if (row >= rows_valid) continue;
     const float inv = l > 0.f ? 1.f / l : 0.f;
     uint32_t *orow = reinterpret_cast<uint32_t *>(og + row * o_stride);
+    if (GATED) {
+      /* The gated combine in the epilogue: this branch's output never goes through HBM, and the
+      ** combine's launch and its pass over three outputs go. */
+      const long long r_off = (((long long)b * p.seq_q + row0 + row) * p.heads_q + hq);
+      const __nv_bfloat16 *gt = static_cast<const __nv_bfloat16 *>(p.gates) + r_off * 3;
+      const float g0 = __bfloat162float(gt[0]), g1 = __bfloat162float(gt[1]), g2 = __bfloat162float(gt[2]) * inv;
+      const __nv_bfloat162 *ca = reinterpret_cast<const __nv_bfloat162 *>(static_cast<const __nv_bfloat16 *>(p.gate_a) + r_off * DV);
+      const __nv_bfloat162 *cb = reinterpret_cast<const __nv_bfloat162 *>(static_cast<const __nv_bfloat16 *>(p.gate_b) + r_off * DV);
 #pragma unroll
-    for (int dt = 0; dt < DV / 8; ++dt)
-      orow[(dt * 8 + 2 * c) >> 1] = val_pack_bf16(o_acc[dt][2 * r] * inv, o_acc[dt][2 * r + 1] * inv);
+      for (int dt = 0; dt < DV / 8; ++dt) {
+        const int k = (dt * 8 + 2 * c) >> 1;
+        const float2 x = __bfloat1622float2(ca[k]), y = __bfloat1622float2(cb[k]);
+        orow[k] = val_pack_bf16(g0 * x.x + g1 * y.x + g2 * o_acc[dt][2 * r], g0 * x.y + g1 * y.y + g2 * o_acc[dt][2 * r + 1]);
+      }
+    } else {
+#pragma unroll
+      for (int dt = 0; dt < DV / 8; ++dt)
+        orow[(dt * 8 + 2 * c) >> 1] = val_pack_bf16(o_acc[dt][2 * r] * inv, o_acc[dt][2 * r + 1] * inv);
+    }
     if (c == 0)
       p.lse[((long long)b * p.heads_q + hq) * p.seq_q + row0 + row] =
           l > 0.f ? (m_run[r] + log2f(l)) * VAL_LN2 : -INFINITY;
@@ -204,7 +222,8 @@ __global__ void __launch_bounds__(FwdCfg<DQK, DV, BM, BN, STAGES>::NT, FwdCfg<DQ
 template <int DQK, int DV, int BM, int BN, int STAGES>
 cudaError_t launch_fwd(const val_attn_fwd_params *p, cudaStream_t s, val_launch_info *info, const char *name) {
   using C = FwdCfg<DQK, DV, BM, BN, STAGES>;
-  auto *fn = attn_fwd_kernel<DQK, DV, BM, BN, STAGES>;
+  if (p->gates && (!p->gate_a || !p->gate_b)) return cudaErrorInvalidValue;
+  auto *fn = p->gates ? attn_fwd_kernel<DQK, DV, BM, BN, STAGES, true> : attn_fwd_kernel<DQK, DV, BM, BN, STAGES, false>;
   const dim3 grid((unsigned)((p->seq_q + BM - 1) / BM), (unsigned)p->heads_q, (unsigned)p->batch);
   const dim3 block(C::NT);
   return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
@@ -231,7 +250,8 @@ extern "C" int val_attn_fwd_supported(int d_qk, int d_v, int block_m, int block_
 extern "C" cudaError_t val_launch_attn_fwd(const val_attn_fwd_params *p, cudaStream_t s, val_launch_info *info) {
 #define X(a, b, c, d, e)                                                                                     \
   if (p->d_qk == a && p->d_v == b && p->block_m == c && p->block_n == d && p->stages == e)                  \
-    return launch_fwd<a, b, c, d, e>(p, s, info, "attn_fwd<" #a "/" #b "/" #c "/" #d "/" #e ">");
+    return launch_fwd<a, b, c, d, e>(p, s, info, p->gates ? "attn_fwd_gated<" #a "/" #b "/" #c "/" #d "/" #e ">" \
+                                                          : "attn_fwd<" #a "/" #b "/" #c "/" #d "/" #e ">");
   VAL_FWD_MAPPINGS(X)
 #undef X
   return cudaErrorInvalidValue;

@@ -1,250 +1,15 @@
 /*
-** validate/kernels/attn_group.cu — group-centric attention ([NSA] §3.4, Fig. 3) and split-KV combine.
-** One CTA per (query token, KV head, KV split). The Q tile is all h heads of the GQA group at that
-** token, padded to the 16 rows of an MMA tile, so every K/V byte fetched serves h heads. K/V tiles
-** stream through a cp.async ring; each warp takes 16 keys of a tile with its own online-softmax
-** state, and the warps merge (m, l, O) through shared memory at the end.
-** Tiles are 64 keys (4 warps) or 32 keys (2 warps); selection blocks of l' = 64 are 1 or 2 tiles.
-** Keys come either from a contiguous position range (decode of full / compressed / window
-** attention) or from the selected blocks of the top-n kernel (the NSA selected branch).
+** validate/kernels/attn_group.cu — the group-centric attention kernel ([NSA] §3.4, Fig. 3: one CTA
+** per (query token, KV head, KV split), the CTA's work in val_group.cuh) and the split-KV combine.
 */
-#include "val_common.cuh"
+#include "val_group.cuh"
 
 namespace {
 
-constexpr int GRP_MAX_BLK = 128;    /* n_blk limit (list kept in shared memory) */
-
-/* BN keys per tile, one warp per 16 of them. BN = 32 halves the shared memory of a stage, so more
-** CTAs (and more stages) fit on an SM: more K/V bytes in flight per SM for the same smem. */
-template <int DQK, int DV, int BN, int STAGES>
-struct GrpCfg {
-  static constexpr int WARPS = BN / 16;
-  static constexpr int NT = WARPS * 32;
-  static constexpr size_t Q_ELEMS = (size_t)16 * DQK;
-  static constexpr size_t K_ELEMS = (size_t)BN * DQK;
-  static constexpr size_t V_ELEMS = (size_t)BN * DV;
-  static constexpr size_t KV_BYTES = 2 * STAGES * (K_ELEMS + V_ELEMS);
-  static constexpr size_t RED_BYTES = (size_t)WARPS * 16 * (DV + 2) * 4;
-  static constexpr size_t SMEM_BYTES =
-      2 * Q_ELEMS + (KV_BYTES > RED_BYTES ? KV_BYTES : RED_BYTES) + GRP_MAX_BLK * 4;
-};
-
 template <int DQK, int DV, int BN, int STAGES>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT) attn_group_kernel(const val_attn_group_params p) {
-  using C = GrpCfg<DQK, DV, BN, STAGES>;
-  constexpr int GRP_BN = BN, GRP_WARPS = C::WARPS, GRP_NT = C::NT;
   extern __shared__ __align__(128) unsigned char smem_raw[];
-  __nv_bfloat16 *qs = reinterpret_cast<__nv_bfloat16 *>(smem_raw);
-  unsigned char *kv_raw = smem_raw + 2 * C::Q_ELEMS;
-  __nv_bfloat16 *ks = reinterpret_cast<__nv_bfloat16 *>(kv_raw);
-  __nv_bfloat16 *vs = ks + STAGES * C::K_ELEMS;
-  int *blk_list = reinterpret_cast<int *>(kv_raw + (C::KV_BYTES > C::RED_BYTES ? C::KV_BYTES : C::RED_BYTES));
-
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int g = lane >> 2, c = lane & 3;
-  const int t = blockIdx.x, hk = blockIdx.y;
-  const int b = blockIdx.z / p.splits, split = blockIdx.z % p.splits;
-  const int group = p.heads_q / p.heads_kv;
-  const int qpos = p.q_pos0 + t;
-  const int st = p.kv_pos_stride, off = p.kv_pos_off, win = p.window;
-
-  /* The list of 64-key tiles this token attends to. */
-  int n_tiles, tile_lo = 0, sub = 1;
-  if (p.mode == VAL_GROUP_RANGE) {
-    const int j_hi = min(val_floordiv(qpos - off, st), p.seq_k - 1);
-    const int j_lo = win > 0 ? max(0, val_floordiv(qpos - win - off, st) + 1) : 0;
-    tile_lo = j_lo / GRP_BN;
-    n_tiles = j_hi >= j_lo ? j_hi / GRP_BN - tile_lo + 1 : 0;
-  } else {
-    /* Compact the block indices: drop "no block" (-1) and blocks starting after the query. Warp 0
-    ** reads 32 indices per step in parallel and keeps their order with a ballot prefix count, so
-    ** the first K/V fetch waits for one global load, not n_blk dependent ones. */
-    __shared__ int n_valid;
-    if (warp == 0) {
-      const int32_t *row = p.blk_idx + (((long long)b * p.seq_q + t) * p.heads_kv + hk) * p.n_blk;
-      int n = 0;
-      for (int i0 = 0; i0 < p.n_blk; i0 += 32) {
-        const int i = i0 + lane;
-        const int bi = i < p.n_blk ? row[i] : -1;
-        const bool ok = bi >= 0 && (long long)bi * p.blk_size <= qpos && (long long)bi * p.blk_size < p.seq_k;
-        const unsigned m = __ballot_sync(0xffffffffu, ok);
-        if (ok) blk_list[n + __popc(m & ((1u << lane) - 1u))] = bi;
-        n += __popc(m);
-      }
-      if (lane == 0) n_valid = n;
-    }
-    __syncthreads();
-    sub = p.blk_size / GRP_BN;
-    n_tiles = n_valid * sub;
-  }
-  const int it_lo = (int)((long long)n_tiles * split / p.splits);
-  const int it_hi = (int)((long long)n_tiles * (split + 1) / p.splits);
-  const int n_it = it_hi - it_lo;
-
-  const __nv_bfloat16 *qg = static_cast<const __nv_bfloat16 *>(p.q) + (((long long)b * p.seq_q + t) * p.heads_q + hk * group) * DQK;
-  const __nv_bfloat16 *kg = static_cast<const __nv_bfloat16 *>(p.k) + ((long long)b * p.seq_k * p.heads_kv + hk) * DQK;
-  const __nv_bfloat16 *vg = static_cast<const __nv_bfloat16 *>(p.v) + ((long long)b * p.seq_k * p.heads_kv + hk) * DV;
-  const long long k_stride = (long long)p.heads_kv * DQK;
-  const long long v_stride = (long long)p.heads_kv * DV;
-
-  auto tile_start = [&](int i) -> int {
-    return p.mode == VAL_GROUP_RANGE ? (tile_lo + i) * GRP_BN : blk_list[i / sub] * p.blk_size + (i % sub) * GRP_BN;
-  };
-  auto load_kv = [&](int i, int buf) {
-    const int j0 = tile_start(i);
-    val_load_tile<GRP_BN, DQK, GRP_NT>(ks + buf * C::K_ELEMS, kg + j0 * k_stride, k_stride, p.seq_k - j0, tid);
-    val_load_tile<GRP_BN, DV, GRP_NT>(vs + buf * C::V_ELEMS, vg + j0 * v_stride, v_stride, p.seq_k - j0, tid);
-  };
-
-  val_load_tile<16, DQK, GRP_NT>(qs, qg, DQK, group, tid); /* rows >= h are zero padding */
-#pragma unroll
-  for (int s = 0; s < STAGES - 1; ++s) {
-    if (s < n_it) load_kv(it_lo + s, s);
-    val_cp_async_commit();
-  }
-
-  const float sl2 = p.scale * VAL_LOG2E;
-  float o_acc[DV / 8][4];
-#pragma unroll
-  for (int i = 0; i < DV / 8; ++i) o_acc[i][0] = o_acc[i][1] = o_acc[i][2] = o_acc[i][3] = 0.f;
-  float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.f, 0.f};
-  const int kw0 = warp * 16; /* this warp's 16 keys within the tile */
-  /* The group's Q tile is reused by every K tile: keep its A fragments in registers instead of
-  ** re-reading shared memory (DQK/4 registers). */
-  uint32_t qf[DQK / 16][4];
-
-  for (int it = 0; it < n_it; ++it) {
-    if (it + STAGES - 1 < n_it) load_kv(it_lo + it + STAGES - 1, (it + STAGES - 1) % STAGES);
-    val_cp_async_commit();
-    val_cp_async_wait<STAGES - 1>();
-    __syncthreads();
-    const __nv_bfloat16 *kt = ks + (it % STAGES) * C::K_ELEMS;
-    const __nv_bfloat16 *vt = vs + (it % STAGES) * C::V_ELEMS;
-    const int j0 = tile_start(it_lo + it) + kw0;
-
-    if (it == 0) {
-#pragma unroll
-      for (int kk = 0; kk < DQK / 16; ++kk) val_frag_a<DQK>(qf[kk], qs, 0, kk * 16, lane);
-    }
-    float s_acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
-#pragma unroll
-    for (int kk = 0; kk < DQK / 16; ++kk) {
-      uint32_t bb[4];
-      val_frag_b_nk<DQK>(bb, kt, kw0, kk * 16, lane);
-      val_mma(s_acc[0], qf[kk], bb[0], bb[1]);
-      val_mma(s_acc[1], qf[kk], bb[2], bb[3]);
-    }
-    /* Every row is the same token, so visibility depends on the key only. */
-#pragma unroll
-    for (int nt = 0; nt < 2; ++nt) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int j = j0 + nt * 8 + 2 * c + e;
-        bool vis;
-        if (p.mode == VAL_GROUP_RANGE) {
-          const int kp = j * st + off;
-          vis = j < p.seq_k && kp <= qpos && (win <= 0 || kp > qpos - win);
-        } else {
-          vis = j < p.seq_k && j <= qpos;
-        }
-        if (!vis) s_acc[nt][e] = s_acc[nt][e + 2] = -INFINITY;
-        if (p.logits && j < p.seq_k) { /* decode selection reuses these instead of recomputing q.k */
-          float *lg = p.logits + (((long long)b * p.heads_kv + hk) * 16 + g) * p.seq_k + j;
-          if (g < group) lg[0] = s_acc[nt][e] * sl2;
-          if (g + 8 < group) lg[8LL * p.seq_k] = s_acc[nt][e + 2] * sl2;
-        }
-      }
-    }
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = fmaxf(fmaxf(s_acc[0][2 * r], s_acc[0][2 * r + 1]), fmaxf(s_acc[1][2 * r], s_acc[1][2 * r + 1])) * sl2;
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float m_new = fmaxf(m_run[r], mx);
-      const float m_use = m_new == -INFINITY ? 0.f : m_new; /* no visible key yet: avoid inf - inf */
-      const float alpha = exp2f(m_run[r] - m_use);
-      m_run[r] = m_new;
-      float sum = 0.f;
-#pragma unroll
-      for (int nt = 0; nt < 2; ++nt) {
-        const float p0 = exp2f(s_acc[nt][2 * r] * sl2 - m_use);
-        const float p1 = exp2f(s_acc[nt][2 * r + 1] * sl2 - m_use);
-        s_acc[nt][2 * r] = p0;
-        s_acc[nt][2 * r + 1] = p1;
-        sum += p0 + p1;
-      }
-      l_run[r] = l_run[r] * alpha + sum;
-#pragma unroll
-      for (int dt = 0; dt < DV / 8; ++dt) {
-        o_acc[dt][2 * r] *= alpha;
-        o_acc[dt][2 * r + 1] *= alpha;
-      }
-    }
-    uint32_t a[4];
-    a[0] = val_pack_bf16(s_acc[0][0], s_acc[0][1]);
-    a[1] = val_pack_bf16(s_acc[0][2], s_acc[0][3]);
-    a[2] = val_pack_bf16(s_acc[1][0], s_acc[1][1]);
-    a[3] = val_pack_bf16(s_acc[1][2], s_acc[1][3]);
-#pragma unroll
-    for (int dd = 0; dd < DV / 16; ++dd) {
-      uint32_t bb[4];
-      val_frag_b_kn<DV>(bb, vt, kw0, dd * 16, lane);
-      val_mma(o_acc[2 * dd], a, bb[0], bb[1]);
-      val_mma(o_acc[2 * dd + 1], a, bb[2], bb[3]);
-    }
-    __syncthreads();
-  }
-  val_cp_async_wait<0>();
-  __syncthreads(); /* the K/V ring is reused below as the cross-warp reduction buffer */
-
-  float *red_o = reinterpret_cast<float *>(kv_raw);          /* [warp][16][DV] */
-  float *red_m = red_o + GRP_WARPS * 16 * DV;                 /* [warp][16] */
-  float *red_l = red_m + GRP_WARPS * 16;                      /* [warp][16] */
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    float l = l_run[r];
-    l += __shfl_xor_sync(0xffffffffu, l, 1);
-    l += __shfl_xor_sync(0xffffffffu, l, 2);
-    const int row = g + 8 * r;
-    if (c == 0) {
-      red_m[warp * 16 + row] = m_run[r];
-      red_l[warp * 16 + row] = l;
-    }
-#pragma unroll
-    for (int dt = 0; dt < DV / 8; ++dt) {
-      red_o[(warp * 16 + row) * DV + dt * 8 + 2 * c] = o_acc[dt][2 * r];
-      red_o[(warp * 16 + row) * DV + dt * 8 + 2 * c + 1] = o_acc[dt][2 * r + 1];
-    }
-  }
-  __syncthreads();
-
-  for (int i = tid; i < group * DV; i += GRP_NT) {
-    const int row = i / DV, d = i % DV;
-    float m = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < GRP_WARPS; ++w) m = fmaxf(m, red_m[w * 16 + row]);
-    const float m_use = m == -INFINITY ? 0.f : m;
-    float l = 0.f, o = 0.f;
-#pragma unroll
-    for (int w = 0; w < GRP_WARPS; ++w) {
-      const float sc = exp2f(red_m[w * 16 + row] - m_use);
-      l += red_l[w * 16 + row] * sc;
-      o += red_o[(w * 16 + row) * DV + d] * sc;
-    }
-    const float inv = l > 0.f ? 1.f / l : 0.f;
-    const float lse = l > 0.f ? (m + log2f(l)) * VAL_LN2 : -INFINITY;
-    const int hq = hk * group + row;
-    const long long orow = ((long long)b * p.seq_q + t) * p.heads_q + hq;
-    const long long lrow = ((long long)b * p.heads_q + hq) * p.seq_q + t;
-    if (p.splits == 1 && !p.write_part) {
-      static_cast<__nv_bfloat16 *>(p.o)[orow * DV + d] = __float2bfloat16(o * inv);
-      if (d == 0) p.lse[lrow] = lse;
-    } else {
-      const long long n_rows = (long long)p.batch * p.seq_q * p.heads_q;
-      p.o_part[((long long)split * n_rows + orow) * DV + d] = o * inv;
-      if (d == 0) p.lse_part[(long long)split * n_rows + lrow] = lse;
-    }
-  }
+  val_group_attend<DQK, DV, BN, STAGES>(p, blockIdx.x, blockIdx.y, blockIdx.z / p.splits, blockIdx.z % p.splits, smem_raw);
 }
 
 template <int DQK, int DV, int BN, int STAGES>
@@ -254,7 +19,7 @@ cudaError_t launch_group(const val_attn_group_params *p, cudaStream_t s, val_lau
   if (p->mode == VAL_GROUP_INDEX && p->blk_size % BN != 0) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)p->seq_q, (unsigned)p->heads_kv, (unsigned)(p->batch * p->splits));
   const dim3 block(C::NT);
-  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
+  return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p, p->pdl);
 }
 
 __global__ void split_combine_kernel(const val_split_combine_params p) {
@@ -265,14 +30,23 @@ __global__ void split_combine_kernel(const val_split_combine_params p) {
   const int t = (int)(bt % p.seq_q), b = (int)(bt / p.seq_q);
   const long long n_rows = (long long)p.batch * p.seq_q * p.heads_q;
   const long long lrow = ((long long)b * p.heads_q + hq) * p.seq_q + t;
+  if (p.pdl) { /* the partials come from the kernel before */
+    val_pdl_wait();
+    val_pdl_trigger();
+  }
+  /* Loops over splits unrolled: each split's load is independent, and one at a time they cost a
+  ** memory latency each (the kernel took 7 us for 3 MB). */
   float m = -INFINITY;
+#pragma unroll 8
   for (int s = 0; s < p.splits; ++s) m = fmaxf(m, p.lse_part[s * n_rows + lrow]);
   const float m_use = m == -INFINITY ? 0.f : m;
   float l = 0.f;
+#pragma unroll 8
   for (int s = 0; s < p.splits; ++s) l += __expf(p.lse_part[s * n_rows + lrow] - m_use);
   const float inv = l > 0.f ? 1.f / l : 0.f;
   for (int d = threadIdx.x; d < p.d_v; d += blockDim.x) {
     float o = 0.f;
+#pragma unroll 8
     for (int s = 0; s < p.splits; ++s)
       o += __expf(p.lse_part[s * n_rows + lrow] - m_use) * p.o_part[(s * n_rows + orow) * p.d_v + d];
     static_cast<__nv_bfloat16 *>(p.o)[orow * p.d_v + d] = __float2bfloat16(o * inv);
@@ -281,17 +55,6 @@ __global__ void split_combine_kernel(const val_split_combine_params p) {
 }
 
 } // namespace
-
-/* The instantiated mappings: (d_qk, d_v, block_n, stages). */
-#define VAL_GRP_MAPPINGS(X) \
-  X(128, 128, 64, 2)        \
-  X(128, 128, 64, 3)        \
-  X(128, 128, 32, 3)        \
-  X(128, 128, 32, 4)        \
-  X(192, 128, 64, 2)        \
-  X(192, 128, 64, 3)        \
-  X(192, 128, 32, 3)        \
-  X(192, 128, 32, 4)
 
 extern "C" int val_attn_group_supported(int d_qk, int d_v, int block_n, int stages) {
 #define X(a, b, c, d) if (d_qk == a && d_v == b && block_n == c && stages == d) return 1;
@@ -330,8 +93,5 @@ extern "C" cudaError_t val_launch_split_combine(const val_split_combine_params *
   const long long rows = (long long)p->batch * p->seq_q * p->heads_q;
   if (rows <= 0 || rows > 0x7fffffffLL || p->splits < 1) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)rows), block(128);
-  cudaError_t e = val_fill_info(info, split_combine_kernel, "split_combine", grid, block, 0);
-  if (e != cudaSuccess) return e;
-  split_combine_kernel<<<grid, block, 0, s>>>(*p);
-  return cudaGetLastError();
+  return val_launch(split_combine_kernel, "split_combine", grid, block, 0, s, info, *p, p->pdl);
 }

@@ -11,24 +11,6 @@
 
 namespace {
 
-/* 8 bf16 (16 bytes) added into fp32 sums, and stored back scaled: the mean pool's units. */
-__device__ __forceinline__ void add8(float acc[8], const uint4 raw) {
-  const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    const float2 f = __bfloat1622float2(v2[e]);
-    acc[2 * e] += f.x;
-    acc[2 * e + 1] += f.y;
-  }
-}
-__device__ __forceinline__ void store8(__nv_bfloat16 *dst, const float acc[8], float scale) {
-  uint4 out;
-  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
-#pragma unroll
-  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * scale, acc[2 * e + 1] * scale);
-  *reinterpret_cast<uint4 *>(dst) = out;
-}
-
 /* ---------------------------------------------------------------- compression (mean pool) */
 __global__ void compress_kernel(const val_compress_params p) {
   const int nb = p.n_blocks - p.first_block;
@@ -47,13 +29,10 @@ __global__ void compress_kernel(const val_compress_params p) {
   const int b = (int)(rest2 / nb);
   const __nv_bfloat16 *src = static_cast<const __nv_bfloat16 *>(is_k ? p.k : p.v);
   __nv_bfloat16 *dst = static_cast<__nv_bfloat16 *>(is_k ? p.k_cmp : p.v_cmp);
-  float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-  for (int u = 0; u < p.cmp_len; ++u) {
-    const long long tok = (long long)blk * p.cmp_stride + u;
-    const uint4 raw = *reinterpret_cast<const uint4 *>(src + (((long long)b * p.seq_len + tok) * p.heads_kv + h) * D + chunk * 8);
-    add8(acc, raw);
-  }
-  store8(dst + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8, acc, 1.f / (float)p.cmp_len);
+  const long long row = (long long)p.heads_kv * D;
+  val_mean_chunk8(dst + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8,
+                  src + (((long long)b * p.seq_len + (long long)blk * p.cmp_stride) * p.heads_kv + h) * D + chunk * 8, row,
+                  p.cmp_len);
 }
 
 /* ---------------------------------------------------------------- mean-pool backward */
@@ -79,9 +58,9 @@ __global__ void compress_bwd_kernel(const val_compress_params p) {
   float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
   for (int blk = i_lo; blk <= i_hi; ++blk) {
     const uint4 raw = *reinterpret_cast<const uint4 *>(src + (((long long)b * p.n_blocks + blk) * p.heads_kv + h) * D + chunk * 8);
-    add8(acc, raw);
+    val_add8(acc, raw);
   }
-  store8(dst + (((long long)b * p.seq_len + t) * p.heads_kv + h) * D + chunk * 8, acc, 1.f / (float)p.cmp_len);
+  val_store8(dst + (((long long)b * p.seq_len + t) * p.heads_kv + h) * D + chunk * 8, acc, 1.f / (float)p.cmp_len);
 }
 
 /* ---------------------------------------------------------------- MLP compression */

@@ -4,7 +4,8 @@
 ** scores: [NSA] Eq. 8-10 on tensor cores, one warp per query token computing S^T = K_cmp Q^T for
 **   its 16 group heads; the head sum is a row sum of P^T, then Eq. 9 maps compressed blocks to
 **   selection blocks. Compressed keys are shared by the 8 tokens of a CTA through shared memory.
-** topn: Eq. 11 with the forced initial and local blocks, one warp per (token, KV head).
+** topn: Eq. 11 with the forced initial and local blocks, one warp per (token, KV head); in
+**   prefill it can run at the end of the scores kernel instead (val_scores_params.idx).
 ** select_decode: decode scores from the logits the compressed branch wrote, then top-n.
 ** gate_combine: o = g_cmp o_cmp + g_slc o_slc + g_win o_win (memory bound); the decode variant
 **   also finishes the split-KV reduction of the selected and window branches.
@@ -12,6 +13,53 @@
 #include "val_common.cuh"
 
 namespace {
+
+/* ---------------------------------------------------------------- top-n */
+constexpr int TN_WARPS = 8;
+
+/* One warp selects n of the n_valid blocks whose scores sit in shared memory `sc` (overwritten),
+** and writes them ascending to out[0..n). Forced: the initial block and the two local ones
+** (current and previous); the rest by descending score, ties to the lower index. */
+__device__ void topn_warp(float *sc, int n_valid, int n, int32_t *out, int lane) {
+  if (n_valid <= n) {
+    for (int k = lane; k < n; k += 32) out[k] = k < n_valid ? k : -1;
+    return;
+  }
+  /* n_valid > n >= 3, so cur - 1 >= 2 and the three forced blocks are distinct. */
+  const int cur = n_valid - 1;
+  int chosen = 0x7fffffff;
+  if (lane == 0) chosen = 0;
+  if (lane == 1) chosen = cur;
+  if (lane == 2) chosen = cur - 1;
+  __syncwarp();
+  if (lane == 0) sc[0] = sc[cur] = sc[cur - 1] = -INFINITY;
+  __syncwarp();
+  for (int k = 3; k < n; ++k) {
+    float best = -INFINITY;
+    int best_j = 0x7fffffff;
+    for (int j = lane; j < n_valid; j += 32) {
+      const float v = sc[j];
+      if (v > best) { best = v; best_j = j; } /* j ascends per lane: ties keep the lower index */
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const float ov = __shfl_xor_sync(0xffffffffu, best, o);
+      const int oj = __shfl_xor_sync(0xffffffffu, best_j, o);
+      if (ov > best || (ov == best && oj < best_j)) { best = ov; best_j = oj; }
+    }
+    if (lane == k) chosen = best_j;
+    __syncwarp();
+    if (lane == 0 && best_j < n_valid) sc[best_j] = -INFINITY;
+    __syncwarp();
+  }
+  /* Ascending output: rank of each chosen index among the n chosen. */
+  int rank = 0;
+  for (int o = 0; o < 32; ++o) {
+    const int other = __shfl_sync(0xffffffffu, chosen, o);
+    rank += other < chosen;
+  }
+  if (lane < n) out[rank] = chosen;
+}
 
 /* ---------------------------------------------------------------- importance scores */
 /* TOK tokens (= warps) per CTA: 8 for prefill, so 8 tokens share every K_cmp tile fetched; 1 for
@@ -167,53 +215,22 @@ __global__ void __launch_bounds__(TOK * 32, 3 * (ScCfg<DQK, TOK>::SMEM_BYTES + 1
     __syncthreads(); /* K buffer it % 2 is refilled next iteration */
   }
   val_cp_async_wait<0>();
-}
-
-/* ---------------------------------------------------------------- top-n */
-constexpr int TN_WARPS = 8;
-
-/* One warp selects n of the n_valid blocks whose scores sit in shared memory `sc` (overwritten),
-** and writes them ascending to out[0..n). Forced: the initial block and the two local ones
-** (current and previous); the rest by descending score, ties to the lower index. */
-__device__ void topn_warp(float *sc, int n_valid, int n, int32_t *out, int lane) {
-  if (n_valid <= n) {
-    for (int k = lane; k < n; k += 32) out[k] = k < n_valid ? k : -1;
-    return;
-  }
-  /* n_valid > n >= 3, so cur - 1 >= 2 and the three forced blocks are distinct. */
-  const int cur = n_valid - 1;
-  int chosen = 0x7fffffff;
-  if (lane == 0) chosen = 0;
-  if (lane == 1) chosen = cur;
-  if (lane == 2) chosen = cur - 1;
-  __syncwarp();
-  if (lane == 0) sc[0] = sc[cur] = sc[cur - 1] = -INFINITY;
-  __syncwarp();
-  for (int k = 3; k < n; ++k) {
-    float best = -INFINITY;
-    int best_j = 0x7fffffff;
-    for (int j = lane; j < n_valid; j += 32) {
-      const float v = sc[j];
-      if (v > best) { best = v; best_j = j; } /* j ascends per lane: ties keep the lower index */
+  if (p.idx) {
+    /* Fused top-n (prefill, one split, the 8 rows fit the drained K ring): each warp reads its
+    ** own row back, so the separate top-n launch and its pass over every score row in HBM go. */
+    __syncthreads();
+    float *sc = reinterpret_cast<float *>(ks) + warp * p.n_sel;
+    if (tok_ok) {
+      const int n_valid = min(qpos / p.sel_len + 1, p.n_sel);
+      __syncwarp(); /* the row was written by this warp's lanes */
+      if (n_valid > p.n) {
+#pragma unroll 16
+        for (int j = lane; j < n_valid; j += 32) sc[j] = out_row[j]; /* unrolled: 16 loads in flight, not one */
+      }
+      __syncwarp();
+      topn_warp(sc, n_valid, p.n, p.idx + (((long long)b * p.seq_q + tok) * p.heads_kv + hk) * p.n, lane);
     }
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-      const float ov = __shfl_xor_sync(0xffffffffu, best, o);
-      const int oj = __shfl_xor_sync(0xffffffffu, best_j, o);
-      if (ov > best || (ov == best && oj < best_j)) { best = ov; best_j = oj; }
-    }
-    if (lane == k) chosen = best_j;
-    __syncwarp();
-    if (lane == 0 && best_j < n_valid) sc[best_j] = -INFINITY;
-    __syncwarp();
   }
-  /* Ascending output: rank of each chosen index among the n chosen. */
-  int rank = 0;
-  for (int o = 0; o < 32; ++o) {
-    const int other = __shfl_sync(0xffffffffu, chosen, o);
-    rank += other < chosen;
-  }
-  if (lane < n) out[rank] = chosen;
 }
 
 __global__ void __launch_bounds__(TN_WARPS * 32) topn_kernel(const val_topn_params p) {
@@ -229,6 +246,9 @@ __global__ void __launch_bounds__(TN_WARPS * 32) topn_kernel(const val_topn_para
   float *sc = sc_all + warp * p.n_sel;
   if (n_valid > p.n) {
     const float *row = p.scores + (((long long)b * p.heads_kv + hk) * p.seq_q + t) * p.n_sel;
+    /* Unrolled so each lane has 16 loads in flight: one at a time, the row's 32 round trips to
+    ** HBM made this kernel latency bound (0.84 ms at 64k for 1 GB of scores). */
+#pragma unroll 16
     for (int j = lane; j < n_valid; j += 32) sc[j] = row[j];
     __syncwarp();
   }
@@ -352,6 +372,9 @@ extern "C" cudaError_t val_launch_scores(const val_scores_params *p, cudaStream_
     return cudaErrorInvalidValue;
   /* Fewer than 8 query rows (decode): one warp per CTA so no warp idles. */
   const bool one = p->seq_q < 8;
+  if (p->idx && (one || p->splits != 1 || p->n < 3 || p->n > 32 ||
+                 (size_t)p->n_sel * 4 * 8 > (size_t)SC_STAGES * SC_BN * p->d_qk * 2))
+    return cudaErrorInvalidValue; /* fused top-n: 8 rows of n_sel scores in the drained K ring */
   if (p->d_qk == 128)
     return one ? launch_scores<128, 1>(p, s, info, "select_scores<128/1>") : launch_scores<128, 8>(p, s, info, "select_scores<128/8>");
   if (p->d_qk == 192)

@@ -142,20 +142,67 @@ static cudaError_t val_fill_info(val_launch_info *info, F *func, const char *nam
 
 /* The launch every launcher does: raise the shared-memory limit when needed, record what is
 ** launched, launch fn(params) and return the launch's error. */
+/* pdl: programmatic dependent launch (Hopper), so the kernel's launch and prologue overlap the
+** tail of the kernel before it in the stream. Only for kernels that call val_pdl_wait(). */
 template <typename F, typename P>
 static cudaError_t val_launch(F *fn, const char *name, dim3 grid, dim3 block, size_t dyn_smem_bytes, cudaStream_t s,
-                              val_launch_info *info, const P &params) {
+                              val_launch_info *info, const P &params, int pdl = 0) {
   cudaError_t e = val_prepare(fn, dyn_smem_bytes);
   if (e != cudaSuccess) return e;
   e = val_fill_info(info, fn, name, grid, block, dyn_smem_bytes);
   if (e != cudaSuccess) return e;
-  fn<<<grid, block, dyn_smem_bytes, s>>>(params);
-  return cudaGetLastError();
+  if (!pdl) {
+    fn<<<grid, block, dyn_smem_bytes, s>>>(params);
+    return cudaGetLastError();
+  }
+  cudaLaunchConfig_t cfg = {};
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.gridDim = grid, cfg.blockDim = block, cfg.dynamicSmemBytes = dyn_smem_bytes, cfg.stream = s;
+  cfg.attrs = attr, cfg.numAttrs = 1;
+  e = cudaLaunchKernelEx(&cfg, fn, params);
+  return e != cudaSuccess ? e : cudaGetLastError();
 }
+
+/* A kernel launched with pdl may start while the one before it finishes: it calls val_pdl_wait()
+** before it reads what that kernel wrote or writes what it reads, and val_pdl_trigger() right after,
+** so the next kernel launches early but at most one kernel runs ahead. No-ops without pdl. */
+__device__ __forceinline__ void val_pdl_wait() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
+__device__ __forceinline__ void val_pdl_trigger() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
 
 /* Floor division for possibly negative numerators (positions before the first key). */
 __host__ __device__ __forceinline__ int val_floordiv(int a, int b) {
   return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+/* 8 bf16 (16 bytes) added into fp32 sums, and stored back scaled: the mean pool's units. */
+__device__ __forceinline__ void val_add8(float acc[8], const uint4 raw) {
+  const __nv_bfloat162 *v2 = reinterpret_cast<const __nv_bfloat162 *>(&raw);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __bfloat1622float2(v2[e]);
+    acc[2 * e] += f.x;
+    acc[2 * e + 1] += f.y;
+  }
+}
+__device__ __forceinline__ void val_store8(__nv_bfloat16 *dst, const float acc[8], float scale) {
+  uint4 out;
+  uint32_t *o32 = reinterpret_cast<uint32_t *>(&out);
+#pragma unroll
+  for (int e = 0; e < 4; ++e) o32[e] = val_pack_bf16(acc[2 * e] * scale, acc[2 * e + 1] * scale);
+  *reinterpret_cast<uint4 *>(dst) = out;
+}
+
+/* One 8-column chunk of a mean-pooled block: the mean of `len` rows of src (row_stride elements
+** apart) stored as bf16 at dst. Shared by the compression kernel and the fused decode, which
+** compresses the newest block inside its attention kernel. */
+__device__ __forceinline__ void val_mean_chunk8(__nv_bfloat16 *dst, const __nv_bfloat16 *src, long long row_stride,
+                                                int len) {
+  float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll 8 /* 8 loads in flight: the rows are independent */
+  for (int u = 0; u < len; ++u) val_add8(acc, *reinterpret_cast<const uint4 *>(src + u * row_stride));
+  val_store8(dst, acc, 1.f / (float)len);
 }
 
 #endif /* VAL_COMMON_CUH */

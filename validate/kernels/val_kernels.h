@@ -43,6 +43,11 @@ typedef struct val_attn_fwd_params {
   int q_pos0, kv_pos_stride, kv_pos_off, window;
   float scale;             /* softmax scale, usually 1/sqrt(d_qk) */
   int block_m, block_n, stages; /* mapping; warps = block_m / 16 */
+  /* Optional gated combine in the epilogue (the NSA window branch, last of the three): with gates
+  ** set, o = g0 gate_a + g1 gate_b + g2 (this attention's output), gates bf16 [B, Tq, Hq, 3],
+  ** gate_a / gate_b bf16 shaped like o (the compressed and selected outputs); lse stays this
+  ** attention's own. */
+  const void *gates, *gate_a, *gate_b;
 } val_attn_fwd_params;
 
 cudaError_t val_launch_attn_fwd(const val_attn_fwd_params *p, cudaStream_t s, val_launch_info *info);
@@ -76,6 +81,9 @@ typedef struct val_attn_group_params {
   float *logits;           /* optional, range mode with seq_q == 1: scale*log2(e)*q.k per (b, hkv,
                            ** head row < 16, key), -inf where masked: [B, Hkv, 16, seq_k] */
   float scale;
+  int pdl;                 /* programmatic dependent launch (decode): 1 = wait for the kernel before
+                           ** after the prologue's loads (index mode: before reading the indices),
+                           ** 2 = wait before any load (its keys come from that kernel) */
 } val_attn_group_params;
 
 cudaError_t val_launch_attn_group(const val_attn_group_params *p, cudaStream_t s, val_launch_info *info);
@@ -98,6 +106,7 @@ typedef struct val_split_combine_params {
   void *o;                 /* bf16 [B, Tq, Hq, Dv] */
   float *lse;              /* [B, Hq, Tq] */
   int batch, seq_q, heads_q, d_v, splits;
+  int pdl;                 /* programmatic dependent launch after the split kernel */
 } val_split_combine_params;
 
 cudaError_t val_launch_split_combine(const val_split_combine_params *p, cudaStream_t s, val_launch_info *info);
@@ -140,6 +149,9 @@ typedef struct val_scores_params {
   int batch, seq_q, n_cmp, heads_q, heads_kv, d_qk;
   int q_pos0, cmp_len, cmp_stride, sel_len, n_sel, splits;
   float scale;
+  int32_t *idx;            /* optional: fused top-n (val_topn_params' rule and layout) of n blocks;
+                           ** prefill only (8 tokens per CTA, one split, 32 * n_sel <= 4 * 64 * d_qk) */
+  int n;
 } val_scores_params;
 
 cudaError_t val_launch_scores(const val_scores_params *p, cudaStream_t s, val_launch_info *info);
@@ -186,6 +198,45 @@ typedef struct val_gate_split_params {
 } val_gate_split_params;
 
 cudaError_t val_launch_gate_combine_split(const val_gate_split_params *p, cudaStream_t s, val_launch_info *info);
+
+/*
+** Fused NSA decode (nsa_decode.cu): the whole decode step in three launches instead of six, since
+** every launch of a short decode kernel costs about as much as its work (3.8 us back to back on
+** the H200). One query per sequence; counters hold B * Hkv ints per kernel that use them, zero
+** on entry and left zero.
+** cmp: the group kernel over the compressed keys (range mode, logits, partials; cmp.splits CTAs
+**   per (sequence, KV head)). With k_src set (mean-pool compression), the CTA of the last split
+**   first pools the newest compressed block from k_src/v_src into k_cmp/v_cmp (cmp.k, cmp.v).
+** With cmp.pdl set, the three launch with programmatic dependent launch (val_attn_group_params.pdl).
+** select: CTAs of chunk_blocks selection blocks per (sequence, KV head) merge the compressed
+**   branch's partials (lse for every head; o_cmp, lse_cmp for their share of heads), turn the
+**   logits into Eq. 8-10 scores for their blocks, and the last CTA of the (sequence, KV head)
+**   picks the top-n (Eq. 11, as val_launch_topn) from all of them.
+** branches: the selected (slc, index mode, slc.splits CTAs) and window (win, range mode,
+**   win.splits CTAs) branches in one grid, writing split partials; the last CTA of the
+**   (sequence, KV head) merges both, adds g0 o_cmp, and writes o.
+*/
+typedef struct val_decode_fused_params {
+  val_attn_group_params cmp, slc, win; /* each with write_part = 1 and its own o_part/lse_part */
+  const void *k_src, *v_src;           /* uncompressed K, V of the compressed branch (NULL: no pooling) */
+  void *k_cmp, *v_cmp;                 /* writable views of cmp.k, cmp.v */
+  int seq_len, cmp_len, cmp_stride;    /* seq_len: tokens of k_src / v_src */
+  float *scores;                       /* [B, Hkv, 1, n_sel] */
+  int32_t *idx;                        /* [B, 1, Hkv, n] */
+  void *o_cmp;                         /* bf16 [B, 1, Hq, Dv] */
+  float *lse_cmp;                      /* [B, Hq, 1] */
+  int sel_len, n_sel, n, chunk_blocks;
+  const void *gates;                   /* bf16 [B, 1, Hq, 3] */
+  void *o;                             /* bf16 [B, 1, Hq, Dv] */
+  int *counter_select, *counter_branches;
+} val_decode_fused_params;
+
+cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_decode_select(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
+cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
+/* Resident CTAs per SM of the fused decode's attention kernels (the lower of cmp and branches), to
+** size their grids to one wave. Returns 0 on error. */
+int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages);
 
 /* Gated combine: o = g[...,0]*o_cmp + g[...,1]*o_slc + g[...,2]*o_win; gates bf16 [B, Tq, Hq, 3]. */
 typedef struct val_gate_params {

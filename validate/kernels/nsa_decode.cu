@@ -1,0 +1,386 @@
+/*
+** validate/kernels/nsa_decode.cu — the NSA decode step in three launches (val_decode_fused_params).
+** A decode step's kernels are short: at 64k context and batch 8 each moves a few MB, so a launch
+** (3.8 us back to back on the H200) and the ramp and drain of its grid cost as much as its work.
+** The unfused pipeline is six launches (compress, compressed attention, its split combine,
+** selection, selected, window, gated combine); this one is three:
+** cmp: the group kernel over the compressed keys; the last split's CTA first pools the newest
+**   compressed block (mean), so the compression needs no launch of its own.
+** select: many CTAs per (sequence, KV head) turn the logits into selection scores (a single CTA
+**   per pair ran at 10% of the copy bandwidth); the last one to finish, found with an atomic
+**   counter after a fence (the threadFenceReduction pattern), picks the top-n.
+** branches: the selected and window CTAs share one grid; the last CTA of a (sequence, KV head)
+**   merges both branches' partials with the compressed output and the gates.
+** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
+*/
+#include "val_group.cuh"
+
+#include <climits>
+
+namespace {
+
+/* ---------------------------------------------------------------- cmp */
+constexpr int DC_PARTS = 4; /* token slices of the newest block pooled in parallel (then summed in order) */
+
+/* CTAs per SM the shared memory allows (up to 3); __launch_bounds__ holds the registers to it:
+** ncu showed the branch kernel at 210 registers, 2 CTAs per SM, and its one-wave grid in 1.45 waves. */
+template <int DQK, int DV, int BN, int STAGES>
+constexpr int dec_min_blocks() {
+  return 3 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472   ? 3
+         : 2 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472 ? 2
+                                                                          : 1;
+}
+
+template <int DQK, int DV, int BN, int STAGES>
+__global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
+    decode_cmp_kernel(const val_decode_fused_params p) {
+  using C = GrpCfg<DQK, DV, BN, STAGES>;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const int hk = blockIdx.y, b = blockIdx.z / p.cmp.splits, split = blockIdx.z % p.cmp.splits;
+  if (p.k_src && split == p.cmp.splits - 1) {
+    /* The newest block (n_cmp - 1) lies in this split's last tile. Its l tokens are cut into
+    ** DC_PARTS slices so each thread has few dependent loads; the K/V ring is free until the
+    ** attention below starts, so the slices' sums meet there. */
+    constexpr int CH = (DQK + DV) / 8;
+    float *red = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [DC_PARTS][CH][8] */
+    static_assert((size_t)DC_PARTS * CH * 8 * 4 <= C::KV_BYTES, "pooling scratch fits the K/V ring");
+    const int blk = p.cmp.seq_k - 1, hkv = p.cmp.heads_kv;
+    const long long tok0 = (long long)blk * p.cmp_stride;
+    for (int i = threadIdx.x; i < DC_PARTS * CH; i += C::NT) {
+      const int ch = i % CH, part = i / CH;
+      const bool is_k = ch < DQK / 8;
+      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
+      const int u0 = p.cmp_len * part / DC_PARTS, u1 = p.cmp_len * (part + 1) / DC_PARTS;
+      const __nv_bfloat16 *src = static_cast<const __nv_bfloat16 *>(is_k ? p.k_src : p.v_src) +
+                                 (((long long)b * p.seq_len + tok0 + u0) * hkv + hk) * D + c8 * 8;
+      float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll 4
+      for (int u = u0; u < u1; ++u) val_add8(acc, *reinterpret_cast<const uint4 *>(src + (long long)(u - u0) * hkv * D));
+#pragma unroll
+      for (int e = 0; e < 8; ++e) red[(part * CH + ch) * 8 + e] = acc[e];
+    }
+    __syncthreads();
+    for (int ch = threadIdx.x; ch < CH; ch += C::NT) {
+      const bool is_k = ch < DQK / 8;
+      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
+      float acc[8];
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        acc[e] = 0.f;
+        for (int part = 0; part < DC_PARTS; ++part) acc[e] += red[(part * CH + ch) * 8 + e];
+      }
+      __nv_bfloat16 *dst = static_cast<__nv_bfloat16 *>(is_k ? p.k_cmp : p.v_cmp) +
+                           (((long long)b * p.cmp.seq_k + blk) * hkv + hk) * D + c8 * 8;
+      val_store8(dst, acc, 1.f / (float)p.cmp_len);
+    }
+    __threadfence(); /* the stores reach L2 before this CTA's cp.async reads them back */
+  }
+  __syncthreads();
+  val_group_attend<DQK, DV, BN, STAGES>(p.cmp, 0, hk, b, split, smem_raw);
+}
+
+/* ---------------------------------------------------------------- select */
+constexpr int DS_NT = 256;
+
+/* Whether this CTA is the last of `total` to arrive at counter c (after its global writes);
+** the last one finds the counter at total - 1 and leaves it at zero for the next launch. */
+__device__ __forceinline__ bool last_to_arrive(int *c, int total) {
+  __shared__ int last;
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    last = atomicAdd(c, 1) == total - 1;
+    if (last) *c = 0;
+  }
+  __syncthreads();
+  if (last) __threadfence(); /* the other CTAs' writes are read below */
+  return last;
+}
+
+/* Top-n of the n_valid scores in shared memory `sc` (overwritten) by a whole CTA, with the rule
+** of topn_warp (nsa_select.cu): forced block 0, cur and cur - 1, then descending score with ties
+** to the lower index, output ascending. Each thread keeps the best of its own entries and only
+** the owner of the taken entry rescans, so a pick costs two reductions, not a pass over n_sel. */
+template <int NT>
+__device__ void topn_cta(float *sc, int n_valid, int n, int32_t *out) {
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  __shared__ int chosen[32];
+  __shared__ float w_best[NT / 32];
+  __shared__ int w_j[NT / 32];
+  if (n_valid <= n) {
+    for (int k = tid; k < n; k += NT) out[k] = k < n_valid ? k : -1;
+    return;
+  }
+  const int cur = n_valid - 1;
+  if (tid == 0) {
+    chosen[0] = 0, chosen[1] = cur, chosen[2] = cur - 1;
+    sc[0] = sc[cur] = sc[cur - 1] = -INFINITY;
+  }
+  __syncthreads();
+  float best = -INFINITY;
+  int best_j = INT_MAX;
+  auto rescan = [&]() {
+    best = -INFINITY, best_j = INT_MAX;
+    for (int j = tid; j < n_valid; j += NT)
+      if (sc[j] > best) best = sc[j], best_j = j;
+  };
+  rescan();
+  for (int k = 3; k < n; ++k) {
+    float v = best;
+    int j = best_j;
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+      const float ov = __shfl_xor_sync(0xffffffffu, v, o);
+      const int oj = __shfl_xor_sync(0xffffffffu, j, o);
+      if (ov > v || (ov == v && oj < j)) v = ov, j = oj;
+    }
+    if (lane == 0) w_best[warp] = v, w_j[warp] = j;
+    __syncthreads();
+    v = w_best[0], j = w_j[0];
+#pragma unroll
+    for (int w = 1; w < NT / 32; ++w)
+      if (w_best[w] > v || (w_best[w] == v && w_j[w] < j)) v = w_best[w], j = w_j[w];
+    if (tid == 0) chosen[k] = j;
+    if (j < n_valid && j % NT == tid) {
+      sc[j] = -INFINITY;
+      rescan();
+    }
+    __syncthreads(); /* w_best is rewritten by the next pick */
+  }
+  if (tid < 32) {
+    const int mine = tid < n ? chosen[tid] : INT_MAX;
+    int rank = 0;
+    for (int o = 0; o < n; ++o) rank += chosen[o] < mine;
+    if (tid < n) out[rank] = mine;
+  }
+}
+
+__global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_fused_params p) {
+  extern __shared__ float ds_smem[];
+  const val_attn_group_params &a = p.cmp;
+  const int chunk = blockIdx.x, hk = blockIdx.y, b = blockIdx.z, tid = threadIdx.x;
+  const int group = a.heads_q / a.heads_kv, n_cmp = a.seq_k, q_pos = a.q_pos0;
+  const long long n_rows = (long long)a.batch * a.heads_q; /* one query per sequence */
+  __shared__ float lse2[16], m_h[16], l_h[16];
+  if (a.pdl) { /* everything read below comes from the kernel before */
+    val_pdl_wait();
+    val_pdl_trigger();
+  }
+  float *lsp = ds_smem; /* [splits][16]: the split lse of the group's heads */
+
+  /* All split lse at once (one memory latency, not one per split), then each head's lse as
+  ** split_combine_kernel computes it. */
+  const long long r0 = (long long)b * a.heads_q + hk * group;
+  for (int i = tid; i < a.splits * group; i += DS_NT)
+    lsp[(i / group) * 16 + i % group] = a.lse_part[(i / group) * n_rows + r0 + i % group];
+  __syncthreads();
+  if (tid < 16) {
+    float m = -INFINITY, l = 0.f;
+    if (tid < group) {
+      for (int s = 0; s < a.splits; ++s) m = fmaxf(m, lsp[s * 16 + tid]);
+      const float m_use = m == -INFINITY ? 0.f : m;
+      for (int s = 0; s < a.splits; ++s) l += __expf(lsp[s * 16 + tid] - m_use);
+    }
+    m_h[tid] = m, l_h[tid] = l;
+    lse2[tid] = (l > 0.f ? m + logf(l) : -INFINITY) * VAL_LOG2E;
+  }
+  __syncthreads();
+  /* This CTA's share of the compressed branch's merged output. */
+  for (int h = chunk; h < group; h += gridDim.x) {
+    const long long r = r0 + h;
+    const float m = m_h[h], l = l_h[h], m_use = m == -INFINITY ? 0.f : m;
+    const float inv = l > 0.f ? 1.f / l : 0.f;
+    for (int d = tid; d < a.d_v; d += DS_NT) {
+      float o = 0.f;
+#pragma unroll 8
+      for (int s = 0; s < a.splits; ++s) o += __expf(lsp[s * 16 + h] - m_use) * a.o_part[(s * n_rows + r) * a.d_v + d];
+      static_cast<__nv_bfloat16 *>(p.o_cmp)[r * a.d_v + d] = __float2bfloat16(o * inv);
+    }
+    if (tid == 0) p.lse_cmp[r] = l > 0.f ? m + logf(l) : -INFINITY;
+  }
+
+  /* Eq. 8 and 10 for the compressed blocks this chunk's selection blocks cover (Eq. 9: block j
+  ** sums p_cmp[R(j+1) - 1 - m - n], m < R, n <= H), then the blocks' scores. */
+  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1;
+  const int n_valid = min(q_pos / p.sel_len + 1, p.n_sel);
+  const int j0 = chunk * p.chunk_blocks, j1 = min(j0 + p.chunk_blocks, n_valid);
+  float *pc = lsp + a.splits * 16; /* [chunk_blocks * R + H] */
+  float *out_sc = p.scores + ((long long)b * a.heads_kv + hk) * p.n_sel;
+  if (j0 < j1) {
+    const int i_lo = R * j0 - H, i_hi = R * j1; /* [i_lo, i_hi) */
+    const float *lg = a.logits + ((long long)b * a.heads_kv + hk) * 16 * n_cmp;
+    for (int i = i_lo + tid; i < i_hi; i += DS_NT) {
+      float v = 0.f;
+      if (i >= 0 && i < n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= q_pos) { /* block fully in the past */
+        float x[16];
+#pragma unroll
+        for (int h = 0; h < 16; ++h) x[h] = h < group ? lg[(long long)h * n_cmp + i] : -INFINITY;
+#pragma unroll
+        for (int h = 0; h < 16; ++h)
+          if (lse2[h] > -INFINITY && x[h] > -INFINITY) v += exp2f(x[h] - lse2[h]);
+      }
+      pc[i - i_lo] = v;
+    }
+    __syncthreads();
+    for (int j = j0 + tid; j < j1; j += DS_NT) {
+      float sum = 0.f;
+      for (int m = 0; m < R; ++m)
+        for (int n = 0; n <= H; ++n) {
+          const int i = R * (j + 1) - 1 - m - n;
+          if (i >= 0 && i < n_cmp) sum += pc[i - i_lo];
+        }
+      out_sc[j] = sum;
+    }
+  }
+  if (!last_to_arrive(p.counter_select + b * a.heads_kv + hk, gridDim.x)) return;
+  float *sc = pc + p.chunk_blocks * R + H;
+#pragma unroll 4
+  for (int j = tid; j < n_valid; j += DS_NT) sc[j] = __ldcg(out_sc + j); /* L2: written by other CTAs */
+  __syncthreads();
+  topn_cta<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
+}
+
+/* ---------------------------------------------------------------- branches */
+/* Sum over a branch's splits of w_s o_s for 4 consecutive values, w_s from shared memory; unrolled
+** so the splits' loads are in flight together. */
+__device__ __forceinline__ float4 split_merge4(const val_attn_group_params &a, const float *w, long long rows, long long r,
+                                               int d) {
+  float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll 8
+  for (int s = 0; s < a.splits; ++s) {
+    const float4 o = __ldcg(reinterpret_cast<const float4 *>(a.o_part + (s * rows + r) * a.d_v + d));
+    acc.x += w[s * 16] * o.x, acc.y += w[s * 16] * o.y, acc.z += w[s * 16] * o.z, acc.w += w[s * 16] * o.w;
+  }
+  return acc;
+}
+
+template <int DQK, int DV, int BN, int STAGES>
+__global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
+    decode_branches_kernel(const val_decode_fused_params p) {
+  using C = GrpCfg<DQK, DV, BN, STAGES>;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const int hk = blockIdx.y, per = p.slc.splits + p.win.splits;
+  const int b = blockIdx.z / per, s = blockIdx.z % per;
+  /* One call site for both branches (the body handles either mode): two inlined copies cost 210
+  ** registers. */
+  const bool slc = s < p.slc.splits;
+  val_group_attend<DQK, DV, BN, STAGES>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
+  if (!last_to_arrive(p.counter_branches + b * p.slc.heads_kv + hk, per)) return;
+
+  /* Both branches' split lse for the group's heads at once into the drained K/V ring, then per
+  ** head the weights exp(lse_s - max) / sum (as gate_combine_split_kernel), then the outputs. */
+  const int group = p.slc.heads_q / p.slc.heads_kv, ss = p.slc.splits;
+  const long long rows = (long long)p.slc.batch * p.slc.heads_q, r0 = (long long)b * p.slc.heads_q + hk * group;
+  float *w = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [per][16] */
+  for (int i = threadIdx.x; i < per * group; i += C::NT) {
+    const int sp = i / group, h = i % group;
+    w[sp * 16 + h] = sp < ss ? __ldcg(p.slc.lse_part + sp * rows + r0 + h) : __ldcg(p.win.lse_part + (sp - ss) * rows + r0 + h);
+  }
+  __syncthreads();
+  if (threadIdx.x < group) {
+    const int h = threadIdx.x;
+    for (int br = 0; br < 2; ++br) {
+      const int s0 = br ? ss : 0, s1 = br ? per : ss;
+      float m = -INFINITY;
+      for (int sp = s0; sp < s1; ++sp) m = fmaxf(m, w[sp * 16 + h]);
+      const float m_use = m == -INFINITY ? 0.f : m;
+      float l = 0.f;
+      for (int sp = s0; sp < s1; ++sp) l += __expf(w[sp * 16 + h] - m_use);
+      const float inv = l > 0.f ? 1.f / l : 0.f;
+      for (int sp = s0; sp < s1; ++sp) w[sp * 16 + h] = __expf(w[sp * 16 + h] - m_use) * inv;
+    }
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < group * (DV / 4); i += C::NT) {
+    const int h = i / (DV / 4), d = (i % (DV / 4)) * 4;
+    const long long r = r0 + h;
+    const __nv_bfloat16 *gt = static_cast<const __nv_bfloat16 *>(p.gates) + r * 3;
+    const float g0 = __bfloat162float(gt[0]), g1 = __bfloat162float(gt[1]), g2 = __bfloat162float(gt[2]);
+    const float4 os = split_merge4(p.slc, w + h, rows, r, d), ow = split_merge4(p.win, w + ss * 16 + h, rows, r, d);
+    const __nv_bfloat16 *oc = static_cast<const __nv_bfloat16 *>(p.o_cmp) + r * DV + d;
+    const float2 c01 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc));
+    const float2 c23 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc + 2));
+    uint2 out;
+    out.x = val_pack_bf16(g0 * c01.x + g1 * os.x + g2 * ow.x, g0 * c01.y + g1 * os.y + g2 * ow.y);
+    out.y = val_pack_bf16(g0 * c23.x + g1 * os.z + g2 * ow.z, g0 * c23.y + g1 * os.w + g2 * ow.w);
+    *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o) + r * DV + d) = out;
+  }
+}
+
+/* The three branches' group views must agree with each other and with one compiled mapping. */
+bool fused_ok(const val_decode_fused_params *p) {
+  const val_attn_group_params *v[3] = {&p->cmp, &p->slc, &p->win};
+  for (int i = 0; i < 3; ++i) {
+    const val_attn_group_params *a = v[i];
+    if (a->seq_q != 1 || a->splits < 1 || !a->write_part || !a->o_part || !a->lse_part || a->heads_q % a->heads_kv ||
+        a->heads_q / a->heads_kv > 16 || a->d_qk != p->cmp.d_qk || a->d_v != p->cmp.d_v ||
+        a->block_n != p->cmp.block_n || a->stages != p->cmp.stages || a->batch != p->cmp.batch ||
+        a->heads_kv != p->cmp.heads_kv || a->heads_q != p->cmp.heads_q)
+      return false;
+  }
+  return p->cmp.mode == VAL_GROUP_RANGE && p->win.mode == VAL_GROUP_RANGE && p->slc.mode == VAL_GROUP_INDEX &&
+         p->cmp.logits && p->slc.n_blk <= 128 && p->slc.blk_size % p->slc.block_n == 0 && p->cmp.d_v % 4 == 0;
+}
+
+} // namespace
+
+extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
+  if (!fused_ok(p) || (p->k_src && (!p->v_src || !p->k_cmp || !p->v_cmp || p->cmp_len < 1 ||
+                                     (long long)(p->cmp.seq_k - 1) * p->cmp_stride + p->cmp_len > p->seq_len)))
+    return cudaErrorInvalidValue;
+  const val_attn_group_params &a = p->cmp;
+  const dim3 grid(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits));
+#define X(A, B, N, S)                                                                                 \
+  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S)                                   \
+    return val_launch(decode_cmp_kernel<A, B, N, S>, "decode_cmp<" #A "/" #B "/" #N "/" #S ">", grid, \
+                      dim3(GrpCfg<A, B, N, S>::NT), GrpCfg<A, B, N, S>::SMEM_BYTES, s, info, *p, p->cmp.pdl);
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return cudaErrorInvalidValue;
+}
+
+extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
+  if (!fused_ok(p) || p->n < 3 || p->n > 32 || p->n_sel < 1 || p->chunk_blocks < 1 || p->cmp_stride < 1 ||
+      p->cmp_len % p->cmp_stride || p->sel_len % p->cmp_stride || !p->counter_select)
+    return cudaErrorInvalidValue;
+  const int R = p->sel_len / p->cmp_stride, H = p->cmp_len / p->cmp_stride - 1;
+  const size_t smem = ((size_t)p->cmp.splits * 16 + (size_t)p->chunk_blocks * R + H + (size_t)p->n_sel) * sizeof(float);
+  if (smem > 227 * 1024) return cudaErrorInvalidValue;
+  const dim3 grid((unsigned)((p->n_sel + p->chunk_blocks - 1) / p->chunk_blocks), (unsigned)p->cmp.heads_kv,
+                  (unsigned)p->cmp.batch);
+  return val_launch(decode_select_kernel, "decode_select", grid, dim3(DS_NT), smem, s, info, *p, p->cmp.pdl);
+}
+
+extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
+  if (!fused_ok(p) || !p->counter_branches || !p->gates || !p->o || !p->o_cmp) return cudaErrorInvalidValue;
+  if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
+    return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */
+  const val_attn_group_params &a = p->slc;
+  const dim3 grid(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * (a.splits + p->win.splits)));
+#define X(A, B, N, S)                                                                                           \
+  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S)                                             \
+    return val_launch(decode_branches_kernel<A, B, N, S>, "decode_branches<" #A "/" #B "/" #N "/" #S ">", grid, \
+                      dim3(GrpCfg<A, B, N, S>::NT), GrpCfg<A, B, N, S>::SMEM_BYTES, s, info, *p, p->cmp.pdl);
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return cudaErrorInvalidValue;
+}
+
+extern "C" int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages) {
+  int n = 0, m = 0;
+#define X(A, B, N, S)                                                                                                \
+  if (d_qk == A && d_v == B && block_n == N && stages == S) {                                                       \
+    using C = GrpCfg<A, B, N, S>;                                                                                    \
+    if (val_prepare(decode_branches_kernel<A, B, N, S>, C::SMEM_BYTES) != cudaSuccess ||                            \
+        val_prepare(decode_cmp_kernel<A, B, N, S>, C::SMEM_BYTES) != cudaSuccess ||                                 \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S>, C::NT, C::SMEM_BYTES) != \
+            cudaSuccess ||                                                                                           \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&m, decode_cmp_kernel<A, B, N, S>, C::NT, C::SMEM_BYTES) !=      \
+            cudaSuccess)                                                                                             \
+      return 0;                                                                                                      \
+    return n < m ? n : m;                                                                                            \
+  }
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return 0;
+}
