@@ -192,37 +192,50 @@ static uint32_t auto_splits(const spec_arch *a, double units, double kv_tiles) {
   return (uint32_t)fmax(1.0, fmin(want, kv_tiles));
 }
 
-sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
-                            const char *name, double keys, double *splits_out, sim_pipeline *p,
-                            sim_diag *d) {
+double mdl_decode_splits(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                         uint32_t split_kv, double keys) {
+  double units = (double)wl->problem.batch * wl->problem.heads_kv;
+  double kv_tiles = ceil(keys / wl->kernel[map].block_n);
+  return split_kv ? split_kv : auto_splits(a, units, kv_tiles);
+}
+
+void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
+                           const char *name, double keys, double splits, mdl_work *w) {
   shape s = shape_of(wl);
   s.s = keys;
   const spec_mapping *m = &wl->kernel[map];
   double units = s.b * s.hk; /* one (sequence, KV head): its G heads share K/V */
   double kv_tiles = ceil(s.s / m->block_n);
-  double splits = m->split_kv ? m->split_kv : auto_splits(a, units, kv_tiles);
   double rows = s.g * s.t;                 /* queries of a group packed as tile rows */
   double row_tiles = ceil(rows / m->block_m);
   double scores = units * row_tiles * m->block_m * kv_tiles * m->block_n;
-  mdl_work w = {0};
-  w.name = name;
-  w.map = map;
-  w.ctas = units * row_tiles * splits;
-  w.tensor_flops = 2.0 * scores * (s.dk + s.dv);
-  w.sfu_ops = scores;
-  w.fp32_flops = scores * MDL_FP32_OPS_PER_SCORE;
+  *w = (mdl_work){0};
+  w->name = name;
+  w->map = map;
+  w->ctas = units * row_tiles * splits;
+  w->tensor_flops = 2.0 * scores * (s.dk + s.dv);
+  w->sfu_ops = scores;
+  w->fp32_flops = scores * MDL_FP32_OPS_PER_SCORE;
   double kv = units * s.s * (s.dk + s.dv) * s.e;
   double q = s.b * s.hq * s.t * s.dk * s.e;
-  w.l2_read_bytes = kv * row_tiles + q * splits;
-  w.hbm_read_bytes = kv + q;
-  w.hbm_write_bytes = s.b * s.hq * s.t * splits * (s.dv * 4.0 + 8.0);
+  w->l2_read_bytes = kv * row_tiles + q * splits;
+  w->hbm_read_bytes = kv + q;
+  w->hbm_write_bytes = s.b * s.hq * s.t * splits * (s.dv * 4.0 + 8.0);
   /* NSA decode: the compressed branch also leaves its logits (G x keys fp32 per unit) for the
   ** selection, which then needs no second pass over K_cmp (model/nsa.c). */
   if (map == SPEC_K_CMP_ATTN)
-    w.hbm_write_bytes += units * s.g * s.s * 4.0;
-  w.smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));
-  w.iters_per_cta = ceil(kv_tiles / splits);
-  w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+    w->hbm_write_bytes += units * s.g * s.s * 4.0;
+  w->smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));
+  w->iters_per_cta = ceil(kv_tiles / splits);
+  w->tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+}
+
+sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                            const char *name, double keys, double *splits_out, sim_pipeline *p,
+                            sim_diag *d) {
+  mdl_work w;
+  double splits = mdl_decode_splits(a, wl, map, wl->kernel[map].split_kv, keys);
+  mdl_split_decode_work(wl, map, name, keys, splits, &w);
   *splits_out = splits;
   return mdl_emit(a, wl, &w, p, d);
 }

@@ -32,6 +32,18 @@ typedef struct mdl_work {
   double iters_per_cta;      /* dependent inner-loop steps of the longest CTA */
   double tile_bytes;         /* bytes one inner-loop step loads (latency bound) */
   int softmax_overlapped;    /* 1: exp/FP32 run beside the MMAs (warp-specialised) */
+  /* Dependent round trips outside the tile pipeline: sync_trips each CTA adds to it (an arrival
+  ** atomic at L2 after its loop), serial_trips once on the critical path (the fused decode's pool). */
+  double sync_trips, serial_trips;
+  /* A serial tail: the last CTA of each (sequence, KV head) to arrive runs it on one SM after the
+  ** rest of its unit is done (the fused decode's merges and top-n). Its FLOPs and bytes are part
+  ** of the totals above; it adds to the kernel's time rather than to a bound. */
+  double tail_units;         /* tails run (one per unit), side by side on different SMs */
+  double tail_trips;         /* dependent L2 round trips of one tail */
+  double tail_hbm_bytes;     /* bytes of those loads that miss L2 (adds one HBM latency) */
+  double tail_bytes;         /* bytes one tail loads through its SM's port */
+  double tail_fp32, tail_sfu;/* arithmetic of one tail */
+  double tail_barriers;      /* CTA-wide barriers one tail waits on in turn (the top-n's picks) */
 } mdl_work;
 
 typedef struct mdl_occ {
@@ -91,10 +103,22 @@ void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id m
 sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
                          const char *const names[4], double tiles, double keys, sim_pipeline *p,
                          sim_diag *d);
+/* KV splits per (sequence, KV head) of a split-KV decode over keys with map's tiles: split_kv,
+** or 0 for enough CTAs to fill the SMs twice (no more than the KV tiles). */
+double mdl_decode_splits(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
+                         uint32_t split_kv, double keys);
+/* The work of a split-KV decode over keys with map's mapping in the given splits. */
+void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
+                           const char *name, double keys, double splits, mdl_work *w);
 /* Split-KV decode over keys per (sequence, KV head); reports the splits. */
 sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
                             const char *name, double keys, double *splits_out, sim_pipeline *p,
                             sim_diag *d);
+/* The fused NSA decode (kernel.cmp_attn.design fused, model/nsa_fused.c): nsa.decode.cmp,
+** nsa.decode.select, nsa.decode.branches; with compression.method mlp, nsa.compress.step runs
+** before them (the caller emits it). */
+sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                                sim_diag *d);
 /* Merges partials per query head (and applies gated branch weights). */
 sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const char *name,
                               double partials, double gated, sim_pipeline *p, sim_diag *d);

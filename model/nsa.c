@@ -6,7 +6,7 @@
 ** forced blocks (Eq. 8-11), attention over the n selected blocks of l' tokens
 ** (the paper's group-centric kernel, or a KV-block-outer variant), sliding-
 ** window attention, and the gated combine; the backward of each; and decode
-** with incremental compression. Each branch has its own K and V, as in the
+** with incremental compression (fused into three kernels: model/nsa_fused.c). Each branch has its own K and V, as in the
 ** paper ("independent keys and values for three branches").
 */
 #include <math.h>
@@ -410,7 +410,15 @@ sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pip
     /* A block completes every d steps: the incremental compression does one
     ** block's work per d steps, shown here per step. */
     double splits_c = 1, splits_s = 1, splits_w = 1;
-    st = compress_kernel(a, wl, "nsa.compress.step", 1.0 / s.d, 1.0, p, d);
+    int fused = spec_decode_fused(wl);
+    /* The fused decode pools the mean itself (model/nsa_fused.c); phi's MLP keeps its kernel. */
+    if (!fused || wl->attention.compression.method == SPEC_CMP_MLP)
+      st = compress_kernel(a, wl, "nsa.compress.step", 1.0 / s.d, 1.0, p, d);
+    if (fused) {
+      if (st == SIM_OK)
+        st = mdl_nsa_decode_fused(a, wl, p, d);
+      break;
+    }
     if (st == SIM_OK)
       st = mdl_split_decode(a, wl, SPEC_K_CMP_ATTN, "nsa.cmp_attn.decode", s.nc, &splits_c, p, d);
     if (st == SIM_OK)

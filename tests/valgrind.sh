@@ -21,6 +21,7 @@ done <<EOF2
 2 check arch/h200.yaml workloads/nsa-paper.yaml tests/data/bad/arch-duplicate-key.yaml
 0 params
 0 predict --engine sim --set problem.seq_len=1024
+0 predict --engine sim --workload workloads/nsa-decode-fused.yaml --set problem.seq_len=4096
 0 sweep workloads/sweeps/hw-h200-nsa.yaml --jobs 1 --out $tmp/sweep.csv
 0 validate reports/measurements/h200/2026-11-29-h200-run2-matrix-1.csv --calibration full_fwd_d128_16k
 0 trace --set problem.seq_len=512 --out $tmp/sel.trace

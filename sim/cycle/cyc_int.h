@@ -37,7 +37,9 @@ typedef enum cyc_kind {
   CYC_K_SELECTED,  /* CTA = (token, KV head); loop over its selected blocks */
   CYC_K_KV_OUTER,  /* CTA = (block, KV head); loop over the query rows that chose it */
   CYC_K_STREAM,    /* CTA = rows of an element-wise pass */
-  CYC_K_COMPRESS   /* CTA = compressed tokens of one KV head; phi's weights streamed */
+  CYC_K_COMPRESS,  /* CTA = compressed tokens of one KV head; phi's weights streamed */
+  CYC_K_DEC_SELECT,  /* fused decode: CTA = (unit, chunk of selection blocks); scores, split merge */
+  CYC_K_DEC_BRANCHES /* fused decode: CTA = (unit, split) of the selected or the window branch */
 } cyc_kind;
 
 typedef enum cyc_keys {
@@ -82,6 +84,27 @@ typedef struct cyc_kernel {
   uint64_t in_base[4], in_row[4];
   uint64_t total_rows;
   double scale;          /* decode compression: expected share of a block per step */
+  /* The fused decode (sched_fused.c); zero for every other kernel. */
+  struct cyc_fused {
+    uint32_t pool_tokens;   /* FLASH_Q split: > 0, the last split's CTA of a unit first pools the
+                            ** unit's newest compressed block (key nkeys - 1) from this many tokens */
+    uint64_t pool_k, pool_v;/* the tokens pooled, [unit, seq_len, dim] */
+    double pool_fp32;
+    uint64_t per_unit;      /* CTAs per unit that arrive at its counter after their steps; the last
+                            ** to arrive runs the tail (0: no arrivals) */
+    uint64_t sync_base;     /* a 4-byte word per unit: the arrival counter, the pool's fence */
+    const struct cyc_kernel *part[2]; /* DEC_BRANCHES: the selected and the window split kernels */
+    uint64_t nsel;          /* DEC_SELECT: selection blocks per unit */
+    uint32_t picks;         /* DEC_SELECT: the top-n's picks after the forced blocks */
+    uint64_t part_base, part_row, part_o_bytes; /* split partials: base, row (fp32 o, then its max and
+                                                ** sum, standing for the lse), o's bytes */
+    uint64_t logits_base, scores_base, idx_base, idx_bytes;
+    uint64_t ocmp_base, ocmp_row, ocmp_o_bytes; /* the compressed branch's merged o (bf16) and lse */
+    uint64_t gates_base, gates_row, out_base, out_row;
+    double blk_fp32;        /* DEC_SELECT: Eq. 9 and the block mapping per selection block */
+    double topn_fp32;       /* DEC_SELECT: the top-n per unit */
+    double merge_fp32;      /* per split partial of one head merged */
+  } fz;
   const spec_workload *wl;
   const struct cyc_sel *sel;
 } cyc_kernel;
@@ -105,6 +128,21 @@ uint32_t cyc_sel_get(const cyc_sel *s, uint32_t b, uint32_t h, uint64_t t, int32
 uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk);
 void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
                  cyc_step *out);
+/* }==== */
+
+/* {==== sched_fused.c: the fused decode's schedules ====
+** Serial steps issue their loads only once every earlier step of the CTA is done: the first
+** cyc_pre_steps and the step after them, the arrival (a CTA's last step when fz.per_unit), and
+** the tail's steps, which the last CTA of a unit to arrive runs after its own. */
+uint32_t cyc_pre_steps(const cyc_kernel *k, uint64_t cta);
+void cyc_step_pre(const cyc_kernel *k, uint64_t cta, uint32_t i, cyc_step *out);
+uint32_t cyc_select_steps(const cyc_kernel *k, uint64_t cta);
+void cyc_step_select(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *out);
+uint32_t cyc_branch_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk);
+void cyc_step_branch(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,
+                     cyc_step *out);
+uint32_t cyc_tail_steps(const cyc_kernel *k);
+void cyc_tail_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *out);
 /* }==== */
 
 /* {==== mem.c ==== */

@@ -7,7 +7,10 @@
 ** is done, after a barrier (one shared-memory round trip), on the SM's
 ** tensor pipe, then the SFU/FP32 pipes (beside the MMAs when the kernel
 ** overlaps them), with its shared-memory traffic on the SM's port. Finishing
-** a step frees its stage for the load `stages` steps ahead.
+** a step frees its stage for the load `stages` steps ahead. A serial step
+** (sched_fused.c: a pool before the tiles, the arrival at a unit's counter,
+** a tail) issues its loads only once the CTA's earlier steps are done; the
+** last CTA of a unit to arrive runs the kernel's tail before it retires.
 ** Invariants checked as it runs: the clock never goes back, an SM never
 ** holds more CTAs than occupancy allows, every stored byte reaches HBM.
 */
@@ -27,6 +30,7 @@ typedef struct event {
 typedef struct cta_state {
   uint64_t id;
   uint32_t sm, nsteps, next_issue, next_compute, live;
+  uint32_t nbase, npre; /* steps before any tail; serial prologue steps */
   int computing;
   uint64_t start, wait_from;
   uint8_t *arrived;   /* per ring entry */
@@ -52,6 +56,7 @@ typedef struct run {
   uint64_t seq, now, events, next_cta;
   cta_state *slots;
   sm_state *sm;
+  uint64_t *unit_arrivals; /* per unit: CTAs done with their steps (kernels with fz.per_unit) */
   /* statistics */
   double tensor_flops, sfu_ops, fp32_flops, smem_bytes;
   double stall_mem, stall_tensor, stall_barrier, resident_cycles, warp_cycles;
@@ -108,10 +113,29 @@ static event pop(run *r) {
 static int issue(run *r, uint32_t slot, uint32_t step) {
   cta_state *c = &r->slots[slot];
   cyc_step *s = &c->ring[step % r->stages];
-  cyc_step_of(r->k, c->id, step, c->nsteps, c->blk, s);
+  if (step >= c->nbase)
+    cyc_tail_step_of(r->k, c->id, step - c->nbase, c->nsteps - c->nbase, s);
+  else
+    cyc_step_of(r->k, c->id, step, c->nbase, c->blk, s);
   c->arrived[step % r->stages] = 0;
   uint64_t t = s->nload ? cyc_mem_load(r->mem, c->sm, r->now, s->load, s->nload) : r->now;
   return push(r, t, slot, step, EV_READY);
+}
+
+/* Whether step j waits for every earlier step before its loads issue: the prologue and the
+** step after it, the arrival (a CTA's last own step) and the tail. */
+static int serial_step(const run *r, const cta_state *c, uint32_t j) {
+  return (c->npre && j <= c->npre) || (r->k->fz.per_unit && j + 1 >= c->nbase);
+}
+
+/* Issues the CTA's next steps while its ring has room (and a serial step's turn has come). */
+static int fill(run *r, uint32_t slot) {
+  cta_state *c = &r->slots[slot];
+  while (c->next_issue < c->nsteps && c->next_issue < c->next_compute + r->stages &&
+         (c->next_issue == c->next_compute || !serial_step(r, c, c->next_issue)))
+    if (!issue(r, slot, c->next_issue++))
+      return 0;
+  return 1;
 }
 
 static int start_compute(run *r, uint32_t slot) {
@@ -158,7 +182,8 @@ static int dispatch(run *r, uint32_t slot, uint32_t sm) {
   cta_state *c = &r->slots[slot];
   c->id = r->next_cta++;
   c->sm = sm;
-  c->nsteps = cyc_steps(r->k, c->id, c->blk);
+  c->nsteps = c->nbase = cyc_steps(r->k, c->id, c->blk);
+  c->npre = cyc_pre_steps(r->k, c->id);
   c->next_issue = c->next_compute = 0;
   c->computing = 0;
   c->live = 1;
@@ -166,10 +191,7 @@ static int dispatch(run *r, uint32_t slot, uint32_t sm) {
   r->sm[sm].resident++;
   if (c->nsteps == 0)
     return push(r, r->now, slot, 0, EV_DONE);
-  while (c->next_issue < c->nsteps && c->next_issue < r->stages)
-    if (!issue(r, slot, c->next_issue++))
-      return 0;
-  return 1;
+  return fill(r, slot);
 }
 
 static void retire(run *r, uint32_t slot) {
@@ -206,6 +228,7 @@ static void free_run(run *r) {
   sim_free(r->slots);
   sim_free(r->sm);
   sim_free(r->heap);
+  sim_free(r->unit_arrivals);
 }
 
 sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opts *o, cyc_mem *mem,
@@ -231,7 +254,9 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
                         spec_kernel_name(k->map), a->name);
   r.slots = sim_calloc((size_t)r.sms * r.cps, sizeof *r.slots);
   r.sm = sim_calloc(r.sms, sizeof *r.sm);
-  if (!r.slots || !r.sm) {
+  if (k->fz.per_unit)
+    r.unit_arrivals = sim_calloc((size_t)(k->ctas / k->fz.per_unit) + 1, sizeof *r.unit_arrivals);
+  if (!r.slots || !r.sm || (k->fz.per_unit && !r.unit_arrivals)) {
     free_run(&r);
     return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
   }
@@ -247,6 +272,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
     sim_free(blks);
     sim_free(r.slots);
     sim_free(r.sm);
+    sim_free(r.unit_arrivals);
     return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
   }
   for (size_t i = 0; i < nslots; i++) {
@@ -288,8 +314,13 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
         c->computing = 0;
         c->next_compute++;
         c->wait_from = r.now;
-        if (c->next_issue < c->nsteps)
-          ok = issue(&r, e.slot, c->next_issue++);
+        ok = fill(&r, e.slot);
+      }
+      if (ok && c->next_compute == c->nbase && c->nsteps == c->nbase && k->fz.per_unit &&
+          ++r.unit_arrivals[c->id / k->fz.per_unit] == k->fz.per_unit) {
+        /* the last of its unit to arrive: the tail, serial after its own steps */
+        c->nsteps += cyc_tail_steps(k);
+        ok = fill(&r, e.slot);
       }
       if (ok && c->next_compute < c->nsteps) {
         if (c->arrived[c->next_compute % r.stages] && c->next_compute < c->next_issue)

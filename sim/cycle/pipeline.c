@@ -3,7 +3,8 @@
 ** kernels: the same kernels, names, mappings and FLOP counts as the
 ** analytical model (model/full.c, model/nsa.c), with tensors laid out in one
 ** address space so that L2 reuse emerges from the addresses. Each NSA branch
-** has its own K and V, as in the paper.
+** has its own K and V, as in the paper. The decode step runs unfused (six
+** kernels) or fused into three (kernel.cmp_attn.design fused).
 */
 #include <math.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 /* Tensor base addresses, 16 TiB apart. */
 enum { T_Q = 1, T_K, T_V, T_O, T_LSE, T_DO, T_DQ, T_DKV, T_DKV_EXP, T_DELTA, T_PART,
        T_KC_SRC, T_VC_SRC, T_KC, T_VC, T_WEIGHTS, T_IDX, T_KS, T_VS, T_KW, T_VW,
-       T_OC, T_OS, T_OW, T_GATES, T_PART_C, T_PART_S, T_PART_W, T_LOGITS };
+       T_OC, T_OS, T_OW, T_GATES, T_PART_C, T_PART_S, T_PART_W, T_LOGITS, T_SCORES, T_SYNC };
 #define BASE(t) ((uint64_t)(t) << 44)
 
 typedef struct shape {
@@ -179,18 +180,18 @@ static uint64_t auto_splits(const spec_arch *a, uint64_t units, uint64_t tiles) 
   return want < 1 ? 1 : (want < tiles ? want : (tiles ? tiles : 1));
 }
 
-/* Split-KV decode over nkeys keys per (sequence, KV head); the group's heads
-** are the tile's rows. Returns the splits through *splits. */
-static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uint64_t nkeys,
-                               int kt, int vt, int part, uint64_t key_off, int sel_keys,
-                               uint64_t *splits) {
+/* Split-KV decode over nkeys keys per (sequence, KV head) with map's mapping, in split_kv
+** splits (0: the auto rule); the group's heads are the tile's rows. */
+static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_kernel_id map,
+                                uint64_t nkeys, int kt, int vt, int part, uint64_t key_off,
+                                int sel_keys, uint32_t split_kv) {
   shape s = shape_of(c->wl);
   const spec_mapping *m = &c->wl->kernel[map];
   cyc_kernel k;
   base_kernel(c, &k, name, map, CYC_K_FLASH_Q);
   uint64_t units = s.b * s.hk, tiles = ceil_div(nkeys, k.bn);
   k.keys = CYC_KEYS_SPLIT;
-  k.splits = m->split_kv ? m->split_kv : auto_splits(c->a, units, tiles);
+  k.splits = split_kv ? split_kv : auto_splits(c->a, units, tiles);
   k.rows = s.g * s.t;
   k.bm = ceil_div(k.rows, m->block_m) * m->block_m;
   k.nkeys = nkeys;
@@ -213,6 +214,16 @@ static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uin
     k.aux_base = BASE(T_LOGITS);
     k.aux_bytes = ceil_div(tiles, k.splits) * k.bn * 4;
   }
+  *kp = k;
+}
+
+/* Split-KV decode as one kernel of the pipeline; returns the splits through *splits. */
+static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uint64_t nkeys,
+                               int kt, int vt, int part, uint64_t key_off, int sel_keys,
+                               uint64_t *splits) {
+  cyc_kernel k;
+  split_decode_kernel(c, &k, name, map, nkeys, kt, vt, part, key_off, sel_keys,
+                      c->wl->kernel[map].split_kv);
   *splits = k.splits;
   return emit(c, &k, 1.0);
 }
@@ -523,6 +534,126 @@ static sim_status combine(ctx *c, int bwd) {
   return emit(c, &k, 1.0);
 }
 
+/* {==== The fused decode (kernel.cmp_attn.design fused): the work of model/nsa_fused.c, the
+** schedules in sched_fused.c ==== */
+
+/* Work done on one step in 1/f (a block completes every d steps): the expected step, f of the
+** way from k0's run (without that work) to k1's (with it). */
+static sim_status emit_blend(ctx *c, const cyc_kernel *k0, const cyc_kernel *k1, double f) {
+  sim_kernel_stats with;
+  memset(&with, 0, sizeof with);
+  cyc_opts quiet = *c->o;
+  quiet.timeline = NULL; /* the timeline shows the run without it */
+  cyc_kernel kk = *k1;
+  if (kk.key_stride == 0)
+    kk.key_stride = kk.nkeys;
+  sim_status st = cyc_run_kernel(c->a, &kk, &quiet, c->mem, &with, c->d);
+  if (st == SIM_OK)
+    st = emit(c, k0, 1.0);
+  if (st != SIM_OK)
+    return st;
+  sim_kernel_stats *s = &c->p->kernels[c->p->nkernels - 1];
+#define MIX(x) (s->x += f * (with.x - s->x))
+#define MIXU(x) (s->x = (uint64_t)llround((double)s->x + f * ((double)with.x - (double)s->x)))
+  MIX(time_s);
+  MIX(flops);
+  MIX(tensor_flops);
+  MIX(fp32_flops);
+  MIX(sfu_ops);
+  MIXU(hbm_read_bytes);
+  MIXU(hbm_write_bytes);
+  MIXU(l2_read_bytes);
+  MIXU(smem_bytes);
+  MIXU(cycles);
+  for (int b = 0; b < SIM_BOUND_COUNT; b++)
+    MIX(bound_time_s[b]);
+#undef MIX
+#undef MIXU
+  return SIM_OK;
+}
+
+static sim_status fused_decode(ctx *c) {
+  shape s = shape_of(c->wl);
+  const spec_attention *at = &c->wl->attention;
+  uint64_t l = at->compression.block, d = at->compression.stride, n = at->selection.count;
+  uint64_t nc = s.s >= l ? (s.s - l) / d + 1 : 0, units = s.b * s.hk;
+  sim_tokens tk;
+  spec_decode_tokens(c->wl, &tk);
+  /* nsa.decode.cmp: the unfused compressed branch; with the mean pool, one step in d pools the
+  ** newest block first on the last split's CTA. */
+  cyc_kernel kc, kp;
+  split_decode_kernel(c, &kc, "nsa.decode.cmp", SPEC_K_CMP_ATTN, nc, T_KC, T_VC, T_PART_C, 0, 0,
+                      c->wl->kernel[SPEC_K_CMP_ATTN].split_kv);
+  sim_status st;
+  if (at->compression.method == SPEC_CMP_MEAN && nc > 0) {
+    kp = kc;
+    kp.fz.pool_tokens = (uint32_t)l;
+    kp.fz.pool_k = BASE(T_KC_SRC);
+    kp.fz.pool_v = BASE(T_VC_SRC);
+    kp.fz.pool_fp32 = (double)(l * (s.dk + s.dv));
+    kp.fz.sync_base = BASE(T_SYNC);
+    st = emit_blend(c, &kc, &kp, 1.0 / (double)d);
+  } else {
+    st = emit(c, &kc, 1.0);
+  }
+  if (st != SIM_OK)
+    return st;
+  /* nsa.decode.select */
+  uint64_t nsel = spec_selection_blocks(c->wl);
+  uint64_t forced = (uint64_t)at->selection.initial + at->selection.local;
+  cyc_kernel ksel;
+  base_kernel(c, &ksel, "nsa.decode.select", SPEC_K_SELECT_SCORES, CYC_K_DEC_SELECT);
+  ksel.nkeys = nc;
+  ksel.splits = kc.splits;
+  ksel.group = s.g;
+  ksel.ctas = units * ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
+  ksel.fz.per_unit = ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
+  ksel.fz.sync_base = BASE(T_SYNC);
+  ksel.fz.nsel = nsel;
+  ksel.fz.picks = (uint32_t)(nsel > n && n > forced ? n - forced : 0); /* none when all blocks are taken */
+  ksel.fz.part_base = BASE(T_PART_C);
+  ksel.fz.part_row = s.dv * 4 + 8;
+  ksel.fz.part_o_bytes = s.dv * 4; /* o, then max and sum: a merge reads o and one of them */
+  ksel.fz.logits_base = BASE(T_LOGITS);
+  ksel.fz.scores_base = BASE(T_SCORES);
+  ksel.fz.idx_base = BASE(T_IDX);
+  ksel.fz.idx_bytes = n * 4;
+  ksel.fz.ocmp_base = BASE(T_OC);
+  ksel.fz.ocmp_row = s.dv * s.e + 4;
+  ksel.fz.ocmp_o_bytes = s.dv * s.e;
+  ksel.fz.blk_fp32 = (double)at->selection.block / (double)d + (double)l / (double)d;
+  ksel.fz.topn_fp32 = (double)nsel * log2((double)n);
+  ksel.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
+  st = emit(c, &ksel, 1.0);
+  if (st != SIM_OK)
+    return st;
+  /* nsa.decode.branches: kernel.selected's mapping for both branches' CTAs, the window's
+  ** splits from kernel.window.split_kv */
+  cyc_kernel ks, kw, kb;
+  split_decode_kernel(c, &ks, "nsa.decode.branches", SPEC_K_SELECTED, (uint64_t)tk.selection, T_KS, T_VS,
+                      T_PART_S, 0, 1, c->wl->kernel[SPEC_K_SELECTED].split_kv);
+  split_decode_kernel(c, &kw, "nsa.decode.branches", SPEC_K_SELECTED, (uint64_t)tk.window, T_KW, T_VW,
+                      T_PART_W, s.s - (uint64_t)tk.window, 0, c->wl->kernel[SPEC_K_WINDOW].split_kv);
+  base_kernel(c, &kb, "nsa.decode.branches", SPEC_K_SELECTED, CYC_K_DEC_BRANCHES);
+  kb.group = s.g;
+  kb.ctas = units * (ks.splits + kw.splits);
+  kb.fz.per_unit = ks.splits + kw.splits;
+  kb.fz.sync_base = BASE(T_SYNC);
+  kb.fz.part[0] = &ks;
+  kb.fz.part[1] = &kw;
+  kb.fz.part_row = s.dv * 4 + 8;
+  kb.fz.ocmp_base = BASE(T_OC);
+  kb.fz.ocmp_row = s.dv * s.e + 4;
+  kb.fz.ocmp_o_bytes = s.dv * s.e;
+  kb.fz.gates_base = BASE(T_GATES);
+  kb.fz.gates_row = 3 * s.e;
+  kb.fz.out_base = BASE(T_O);
+  kb.fz.out_row = s.dv * s.e;
+  kb.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
+  return emit(c, &kb, 1.0);
+}
+/* }==== */
+
 static sim_status nsa(ctx *c) {
   shape s = shape_of(c->wl);
   const spec_attention *at = &c->wl->attention;
@@ -567,6 +698,11 @@ static sim_status nsa(ctx *c) {
     return st;
   }
   case SPEC_PHASE_DECODE: {
+    if (spec_decode_fused(c->wl)) { /* phi's MLP keeps its kernel; the mean pool is fused */
+      if (at->compression.method == SPEC_CMP_MLP)
+        st = compress(c, "nsa.compress.step", 1.0, 1);
+      return st == SIM_OK ? fused_decode(c) : st;
+    }
     uint64_t sc = 1, ss = 1, sw = 1;
     sim_tokens tk;
     spec_decode_tokens(c->wl, &tk);

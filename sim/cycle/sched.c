@@ -5,6 +5,8 @@
 ** needs no schedule in memory. Tensors are laid out [batch, head, token,
 ** dim] at well-separated base addresses; a tile is a run of contiguous rows.
 ** FLOPs per step are those of whole tiles, as the analytical model counts.
+** The fused decode's own schedules (pool, selection, branch grid, tails) are
+** in sched_fused.c.
 */
 #include <string.h>
 
@@ -116,23 +118,26 @@ static uint32_t union_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   return m * (uint32_t)(k->wl->attention.selection.block / k->bn);
 }
 
-uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
-  switch (k->kind) {
-  case CYC_K_FLASH_Q: {
-    if (k->sel_keys)
-      cyc_sel_get(k->sel, (uint32_t)((cta / k->splits) / k->wl->problem.heads_kv),
-                  (uint32_t)((cta / k->splits) % k->wl->problem.heads_kv), 0, blk);
-    if (k->keys == CYC_KEYS_SPLIT) {
-      uint64_t s = cta % k->splits;
-      uint64_t per = ceil_div(ceil_div(k->nkeys, k->bn), k->splits);
-      uint64_t tiles = ceil_div(k->nkeys, k->bn);
-      uint64_t f = s * per, l = (s + 1) * per < tiles ? (s + 1) * per : tiles;
-      return (uint32_t)(l > f ? l - f : 1);
-    }
-    uint64_t f, l;
-    tile_span(k, cta % nq_tiles(k), &f, &l);
+static uint32_t flash_q_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
+  if (k->sel_keys)
+    cyc_sel_get(k->sel, (uint32_t)((cta / k->splits) / k->wl->problem.heads_kv),
+                (uint32_t)((cta / k->splits) % k->wl->problem.heads_kv), 0, blk);
+  if (k->keys == CYC_KEYS_SPLIT) {
+    uint64_t s = cta % k->splits;
+    uint64_t per = ceil_div(ceil_div(k->nkeys, k->bn), k->splits);
+    uint64_t tiles = ceil_div(k->nkeys, k->bn);
+    uint64_t f = s * per, l = (s + 1) * per < tiles ? (s + 1) * per : tiles;
     return (uint32_t)(l > f ? l - f : 1);
   }
+  uint64_t f, l;
+  tile_span(k, cta % nq_tiles(k), &f, &l);
+  return (uint32_t)(l > f ? l - f : 1);
+}
+
+uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
+  switch (k->kind) {
+  case CYC_K_FLASH_Q: /* the fused decode's pool goes first (sched_fused.c) */
+    return cyc_pre_steps(k, cta) + flash_q_steps(k, cta, blk);
   case CYC_K_FLASH_KV: {
     uint64_t lo, hi;
     q_interval(k, cta % ceil_div(k->nkeys, k->bn), &lo, &hi);
@@ -155,6 +160,10 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return 1;
   case CYC_K_COMPRESS:
     return 1 + (uint32_t)ceil_div(k->weights_bytes, 65536);
+  case CYC_K_DEC_SELECT:
+    return cyc_select_steps(k, cta);
+  case CYC_K_DEC_BRANCHES:
+    return cyc_branch_steps(k, cta, blk);
   }
   return 1;
 }
@@ -387,12 +396,21 @@ void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cons
                  cyc_step *o) {
   memset(o, 0, sizeof *o);
   switch (k->kind) {
-  case CYC_K_FLASH_Q: step_flash_q(k, cta, i, n, blk, o); break;
+  case CYC_K_FLASH_Q: {
+    uint32_t pre = cyc_pre_steps(k, cta);
+    if (i < pre)
+      cyc_step_pre(k, cta, i, o);
+    else
+      step_flash_q(k, cta, i - pre, n - pre, blk, o);
+    break;
+  }
   case CYC_K_FLASH_KV: step_flash_kv(k, cta, i, n, o); break;
   case CYC_K_SELECTED: step_selected(k, cta, i, n, blk, o); break;
   case CYC_K_KV_OUTER: step_kv_outer(k, cta, i, n, o); break;
   case CYC_K_STREAM: step_stream(k, cta, o); break;
   case CYC_K_COMPRESS: step_compress(k, cta, i, n, o); break;
+  case CYC_K_DEC_SELECT: cyc_step_select(k, cta, i, n, o); break;
+  case CYC_K_DEC_BRANCHES: cyc_step_branch(k, cta, i, n, blk, o); break;
   }
 }
 /* }==== */

@@ -342,8 +342,9 @@ void scr_stats_of(const double *p, const double *m, size_t n, scr_stats *s) {
     s->mape = s->max_abs = s->bias = s->pearson_log = s->spearman = s->within10 = NAN;
     return;
   }
-  double *lp = malloc(n * sizeof *lp), *lm = malloc(n * sizeof *lm);
-  double *rp = malloc(n * sizeof *rp), *rm = malloc(n * sizeof *rm);
+  /* calloc: GCC -O3 cannot see that the loop below fills every entry pearson() reads. */
+  double *lp = calloc(n, sizeof *lp), *lm = calloc(n, sizeof *lm);
+  double *rp = calloc(n, sizeof *rp), *rm = calloc(n, sizeof *rm);
   for (size_t i = 0; i < n; i++) {
     double e = (p[i] - m[i]) / m[i];
     s->mape += fabs(e);
@@ -413,6 +414,12 @@ static const pairing pairs_tab[] = {
     {"window_bwd_pre", "nsa.window.bwd.pre", SPEC_K_COUNT},
     {"window_bwd_dkdv", "nsa.window.bwd.dkdv", SPEC_K_COUNT},
     {"window_bwd_dq", "nsa.window.bwd.dq", SPEC_K_COUNT},
+    /* The fused decode (validate/kernels/nsa_decode.cu): its rows make build() set
+    ** kernel.cmp_attn.design fused. The selection's CTA is fixed (256 threads): no mapping; the
+    ** branch grid's row carries the group mapping both branches run (kernel.selected's). */
+    {"dec_cmp_fused", "nsa.decode.cmp", SPEC_K_CMP_ATTN},
+    {"dec_select_fused", "nsa.decode.select", SPEC_K_COUNT},
+    {"dec_branches_fused", "nsa.decode.branches", SPEC_K_SELECTED},
 };
 
 static const pairing *pairing_of(const char *k) {
@@ -420,6 +427,11 @@ static const pairing *pairing_of(const char *k) {
     if (strcmp(pairs_tab[i].measured, k) == 0)
       return &pairs_tab[i];
   return NULL;
+}
+
+/* A kernel of the fused NSA decode: dec_cmp_fused, dec_select_fused, dec_branches_fused. */
+static int fused_decode_kernel(const char *k) {
+  return strncmp(k, "dec_", 4) == 0 && strlen(k) > 10 && strcmp(k + strlen(k) - 6, "_fused") == 0;
 }
 
 /* Whether a profiled kernel's traffic counts toward predicted kernel `ours`: the top-n is summed
@@ -530,6 +542,12 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   /* The validate/ kernels issue warp-level mma.sync. */
   for (int k = 0; k < SPEC_K_COUNT; k++)
     snprintf(kv[n++], 96, "kernel.%s.mma=sync", spec_kernel_name((spec_kernel_id)k));
+  /* The fused decode is the pipeline that ran, whatever its mapping. */
+  int fused = 0;
+  for (size_t i = 0; g->nsa && g->phase == SPEC_PHASE_DECODE && i < g->n; i++)
+    fused |= fused_decode_kernel(g->first[i].kernel);
+  if (fused)
+    snprintf(kv[n++], 96, "kernel.cmp_attn.design=fused");
   for (size_t i = 0; with_mapping && i < g->n; i++) {
     const scr_row *k = &g->first[i];
     const pairing *p = pairing_of(k->kernel);
@@ -542,8 +560,23 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     snprintf(kv[n++], 96, "kernel.%s.stages=%u", m, k->stages);
     if (k->regs)
       snprintf(kv[n++], 96, "kernel.%s.regs_per_thread=%u", m, k->regs);
-    if (g->phase == SPEC_PHASE_DECODE && k->split_kv)
+    if (g->phase == SPEC_PHASE_DECODE && k->split_kv && strcmp(k->kernel, "dec_branches_fused") == 0) {
+      /* The branch grid's split_kv is its CTAs per (sequence, KV head), both branches together;
+      ** validate/harness/val_main.c shares them in proportion to each branch's 64-key tiles (n l'/64
+      ** selected, w/64 + 1 window), and so does this, which recovers the harness's own split
+      ** unless a config set split_kv (then each branch ran split_kv). */
+      uint64_t ts = (uint64_t)k->n * (k->lp / 64u), tw = (k->w + 63u) / 64u + 1u;
+      uint64_t ss = (uint64_t)k->split_kv * ts / (ts + tw);
+      if (ss > ts)
+        ss = ts;
+      if (ss < 1)
+        ss = 1;
+      uint64_t sw = k->split_kv > ss ? k->split_kv - ss : 1;
+      snprintf(kv[n++], 96, "kernel.selected.split_kv=%llu", (unsigned long long)ss);
+      snprintf(kv[n++], 96, "kernel.window.split_kv=%llu", (unsigned long long)sw);
+    } else if (g->phase == SPEC_PHASE_DECODE && k->split_kv) {
       snprintf(kv[n++], 96, "kernel.%s.split_kv=%u", m, k->split_kv);
+    }
     if (p->map == SPEC_K_SELECTED && strcmp(k->design, "group_union") == 0)
       snprintf(kv[n++], 96, "kernel.selected.design=group_union");
   }
@@ -811,7 +844,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       g->phase = SPEC_PHASE_FWD;
       for (size_t k = i; k < j; k++) {
         const char *kn = tabs[t].rows[k].kernel;
-        if (strstr(kn, "decode"))
+        if (strstr(kn, "decode") || fused_decode_kernel(kn))
           g->phase = SPEC_PHASE_DECODE;
         else if (strstr(kn, "bwd"))
           g->phase = SPEC_PHASE_BWD;

@@ -140,7 +140,8 @@ sim_status spec_print_params(FILE *out, const char *which, sim_diag *d) {
             "full, cmp_attn, window, selected: fwd/decode e*(block_m*dk + stages*block_n*(dk+dv)); "
             "bwd e*(block_n*(dk+dv) + stages*block_m*(dk+dv) + block_m*block_n).\n"
             "compress: e*(stages*block_n*(dk+dv) + block_m*(dk+dv)). "
-            "select_scores: e*(block_m*dk + stages*block_n*dk). combine: 0.\n");
+            "select_scores: e*(block_m*dk + stages*block_n*dk); in a fused decode 4*(128*l'/d + l/d - 1 + "
+            "selection blocks of the context), fp32 probabilities and scores. combine: 0.\n");
   }
   return SIM_OK;
 }

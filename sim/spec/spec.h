@@ -79,8 +79,15 @@ typedef enum spec_attn_kind { SPEC_ATTN_FULL, SPEC_ATTN_NSA } spec_attn_kind;
 typedef enum spec_cmp_method { SPEC_CMP_MLP, SPEC_CMP_MEAN } spec_cmp_method;
 typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } spec_pattern;
 /* group_union: block_m/16 consecutive tokens per CTA share the union of their selected blocks
-** (validate/kernels/attn_union.cu); forward only. */
-typedef enum spec_design { SPEC_DESIGN_AUTO, SPEC_DESIGN_GROUP, SPEC_DESIGN_KV_OUTER, SPEC_DESIGN_GROUP_UNION } spec_design;
+** (validate/kernels/attn_union.cu); forward only. fused: kernel.cmp_attn in decode only, the NSA
+** decode step in three kernels (validate/kernels/nsa_decode.cu; model/nsa_fused.c). */
+typedef enum spec_design {
+  SPEC_DESIGN_AUTO,
+  SPEC_DESIGN_GROUP,
+  SPEC_DESIGN_KV_OUTER,
+  SPEC_DESIGN_GROUP_UNION,
+  SPEC_DESIGN_FUSED
+} spec_design;
 typedef enum spec_mma { SPEC_MMA_ASYNC, SPEC_MMA_SYNC } spec_mma;
 
 /* The kernels of the full and NSA pipelines that take a mapping. */
@@ -102,7 +109,7 @@ typedef struct spec_mapping {
   uint32_t stages;          /* shared-memory pipeline stages for K/V tiles */
   uint32_t regs_per_thread; /* registers the compiler gives each thread */
   uint32_t split_kv;        /* decode: KV splits per (sequence, head); 0 = enough to fill the SMs */
-  spec_design design;       /* selected only: group-centric or KV-block-outer */
+  spec_design design;       /* selected: group, kv_outer, group_union; group in bwd; cmp_attn in decode: fused */
   spec_mma mma;             /* async (wgmma/tcgen05 class) or sync (warp-level mma.sync) */
 } spec_mapping;
 
@@ -211,6 +218,26 @@ uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k);
 ** calculator's rules. */
 uint32_t spec_occupancy(const spec_arch *arch, const spec_workload *wl, spec_kernel_id k,
                         const char **limiter);
+/* Whether the workload runs the fused NSA decode (kernel.cmp_attn.design fused): nsa.decode.cmp,
+** nsa.decode.select and nsa.decode.branches instead of the six unfused decode kernels. */
+int spec_decode_fused(const spec_workload *wl);
+/* Selection blocks one CTA of the fused decode's selection kernel scores (chunk_blocks of
+** validate/kernels/nsa_decode.cu); the grid has ceil(blocks / this) CTAs per (sequence, KV head). */
+#define SPEC_FUSED_SELECT_BLOCKS 64u
+/* Its CTA, as a mapping default (kernel.select_scores in a fused decode): 256 threads; registers as
+** the unfused decode selection measured (60, reports/measurements/h200/). */
+#define SPEC_FUSED_SELECT_WARPS 8u
+#define SPEC_FUSED_SELECT_REGS 64u
+/* Selection blocks of the context a decode step scores: floor((seq_len - 1) / l') + 1. */
+uint64_t spec_selection_blocks(const spec_workload *wl);
+/* CTA `chunk` of the fused decode's selection kernel: its selection blocks [j0, j1); the
+** compressed tokens whose logits it reads [lo, hi) (l'/d per block and, by Eq. 9, the l/d - 1
+** before its first); those whose probabilities it counts [own_lo, own_hi) (its blocks' l'/d
+** each: the chunks partition the compressed tokens, so the FLOPs are the unfused selection's). */
+typedef struct spec_select_chunk {
+  uint64_t j0, j1, lo, hi, own_lo, own_hi;
+} spec_select_chunk;
+void spec_fused_select_chunk(const spec_workload *wl, uint64_t chunk, spec_select_chunk *c);
 /* Tokens one decode step reads per KV head: NSA's branches (compressed
 ** tokens by Eq. 7, n selected blocks of l', the window) and full attention's
 ** seq_len (the paper's Table 4). */

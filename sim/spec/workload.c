@@ -17,7 +17,7 @@ static const char *const phase_names[] = {"fwd", "bwd", "decode", NULL};
 static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
-static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", NULL};
+static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", "fused", NULL};
 static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
@@ -77,7 +77,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); mappings: see below the defaults"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -132,6 +132,33 @@ const char *spec_design_name(spec_design d) { return design_names[d]; }
 
 uint32_t spec_dtype_bytes(spec_dtype dt) { return dt == SPEC_DT_FP8 ? 1u : 2u; }
 
+int spec_decode_fused(const spec_workload *wl) {
+  return wl->attention.kind == SPEC_ATTN_NSA && wl->problem.phase == SPEC_PHASE_DECODE &&
+         wl->kernel[SPEC_K_CMP_ATTN].design == SPEC_DESIGN_FUSED;
+}
+
+uint64_t spec_selection_blocks(const spec_workload *wl) {
+  return (wl->problem.seq_len - 1) / wl->attention.selection.block + 1;
+}
+
+void spec_fused_select_chunk(const spec_workload *wl, uint64_t chunk, spec_select_chunk *c) {
+  const spec_attention *at = &wl->attention;
+  uint64_t s = wl->problem.seq_len, l = at->compression.block, d = at->compression.stride;
+  uint64_t nc = s >= l ? (s - l) / d + 1 : 0, r = at->selection.block / d, halo = l / d - 1;
+  uint64_t nsel = spec_selection_blocks(wl);
+  c->j0 = chunk * SPEC_FUSED_SELECT_BLOCKS;
+  c->j1 = c->j0 + SPEC_FUSED_SELECT_BLOCKS < nsel ? c->j0 + SPEC_FUSED_SELECT_BLOCKS : nsel;
+  if (c->j0 > c->j1)
+    c->j0 = c->j1;
+  uint64_t first = r * c->j0, end = r * c->j1 < nc ? r * c->j1 : nc;
+  c->hi = end;
+  c->lo = first > halo ? first - halo : 0;
+  if (c->lo > c->hi)
+    c->lo = c->hi;
+  c->own_lo = first < end ? first : end;
+  c->own_hi = end;
+}
+
 int spec_kernel_used(const spec_workload *wl, spec_kernel_id k) {
   /* An NSA workload also runs full attention: its baseline. */
   if (wl->attention.kind == SPEC_ATTN_FULL)
@@ -158,6 +185,14 @@ uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k) {
     /* K and V token tiles pipelined; compressed rows staged for the store. */
     return e * (st * bn * (dk + dv) + bm * (dk + dv));
   case SPEC_K_SELECT_SCORES:
+    if (spec_decode_fused(wl)) {
+      /* The fused selection: the probabilities of its blocks' compressed tokens (l'/d per block,
+      ** and the l/d - 1 before them that Eq. 9 overlaps), then every block's score for the top-n. */
+      const spec_attention *at = &wl->attention;
+      uint64_t r = at->selection.block / at->compression.stride;
+      uint64_t halo = at->compression.block / at->compression.stride - 1;
+      return 4u * (SPEC_FUSED_SELECT_BLOCKS * r + halo + spec_selection_blocks(wl));
+    }
     /* Q tile resident, compressed K tiles pipelined (scores need no V). */
     return e * (bm * dk + st * bn * dk);
   case SPEC_K_COMBINE:
@@ -247,16 +282,28 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
         *vals[f] = defs[f];
     }
     snprintf(path, sizeof path, "kernel.%s.design", kernel_names[k]);
-    if (!spec_was_set(s, path))
+    if (!spec_was_set(s, path)) {
       m->design = def->design;
-    else if (k != SPEC_K_SELECTED && m->design != SPEC_DESIGN_AUTO &&
+    } else if (m->design == SPEC_DESIGN_FUSED) {
+      if (k != SPEC_K_CMP_ATTN)
+        return spec_error_at(s, path, SIM_ERR_RULE, d,
+                             "'%s' = fused applies only to kernel.cmp_attn (the fused NSA decode)", path);
+      if (p->phase != SPEC_PHASE_DECODE)
+        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = fused is a decode design (phase is %s)",
+                             path, phase_names[p->phase]);
+      if (p->q_len != 1)
+        return spec_error_at(s, path, SIM_ERR_RULE, d,
+                             "'%s' = fused decodes one query per sequence ('problem.q_len' is %llu)", path,
+                             (unsigned long long)p->q_len);
+    } else if (k != SPEC_K_SELECTED && m->design != SPEC_DESIGN_AUTO &&
              !(m->design == SPEC_DESIGN_GROUP && p->phase == SPEC_PHASE_BWD &&
-               (k == SPEC_K_FULL || k == SPEC_K_CMP_ATTN || k == SPEC_K_WINDOW)))
+               (k == SPEC_K_FULL || k == SPEC_K_CMP_ATTN || k == SPEC_K_WINDOW))) {
       return spec_error_at(s, path, SIM_ERR_RULE, d,
                            "'%s' applies only to kernel.selected (and, as group, to the backward of full, cmp_attn and window)",
                            path);
-    else if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_AUTO)
+    } else if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_AUTO) {
       m->design = SPEC_DESIGN_GROUP;
+    }
     if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_GROUP_UNION) {
       if (p->phase != SPEC_PHASE_FWD)
         return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = group_union is a forward design (phase is %s)",
@@ -274,6 +321,15 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
       return spec_error_at(s, path, SIM_ERR_RULE, d,
                            "'%s' maps a kernel that a %s %s pipeline does not run", path,
                            kind_names[a->kind], phase_names[p->phase]);
+  }
+  if (spec_decode_fused(w)) {
+    /* The fused selection runs 256 threads (validate/kernels/nsa_decode.cu); the unfused decode
+    ** selection, its closest measured kin, ran with 60 registers per thread. */
+    spec_mapping *m = &w->kernel[SPEC_K_SELECT_SCORES];
+    if (!spec_was_set(s, "kernel.select_scores.warps"))
+      m->warps = SPEC_FUSED_SELECT_WARPS;
+    if (!spec_was_set(s, "kernel.select_scores.regs_per_thread"))
+      m->regs_per_thread = SPEC_FUSED_SELECT_REGS;
   }
   if (a->kind == SPEC_ATTN_NSA && a->selection.block % w->kernel[SPEC_K_SELECTED].block_n != 0)
     return spec_error_at(s, "kernel.selected.block_n", SIM_ERR_RULE, d,
@@ -330,4 +386,10 @@ void spec_print_kernel_defaults(FILE *out) {
             m[2].regs_per_thread, m[0].split_kv, m[1].split_kv, m[2].split_kv,
             design_names[m[0].design]);
   }
+  fprintf(out, "\nWith `kernel.cmp_attn.design: fused` (decode only): `nsa.decode.cmp` runs `cmp_attn`'s mapping; "
+               "`nsa.decode.select` runs `select_scores`'s, which then defaults to %u warps and %u registers per "
+               "thread (the fused selection's CTAs); `nsa.decode.branches` runs `selected`'s for both branches, "
+               "its window CTAs split by `window`'s split_kv; `combine` is not launched, nor `compress` with "
+               "method mean.\n",
+          SPEC_FUSED_SELECT_WARPS, SPEC_FUSED_SELECT_REGS);
 }

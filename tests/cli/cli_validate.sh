@@ -50,6 +50,26 @@ fi
 expect 0 "$nsasim" validate "$m" --calibration full_fwd_d128_16k --report "$tmp/rep"
 grep -q "## Error by kernel" "$tmp/rep.md" || fail "report"
 grep -q "| model | nsa.selected |" "$tmp/rep.md" || fail "report per kernel"
+# A decode measured with the fused kernels is rebuilt with kernel.cmp_attn.design fused: each
+# measured kernel pairs with its predicted one, in both engines.
+{
+  head -1 "$m"
+  for k in "dec_cmp_fused,16,64,4,2,8,fused,0.0200" "dec_select_fused,0,0,8,0,8,fused,0.0080" \
+           "dec_branches_fused,16,64,4,2,8,fused,0.0120" "nsa_decode_total,0,0,0,0,0,pipeline,0.0400"; do
+    IFS=, read -r kn bm bn wp st sp de ms <<<"$k"
+    echo "nsa_dec_fused_d128_b8_16k,$kn,8,16384,64,4,128,128,32,16,64,16,512,$bm,$bn,$wp,$st,$sp,$de,f,1,128,128,0,0,0,1024,1,30,$ms,$ms,$ms,0,0,0,0,,skip"
+  done
+} >"$tmp/fused.csv"
+expect 0 "$nsasim" validate "$tmp/fused.csv" --engine both --format json
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1]))
+got=sorted((s["engine"], s["kernel"]) for s in r["samples"])
+want=sorted((e, k) for e in ("model", "sim") for k in ("nsa.decode.cmp", "nsa.decode.select", "nsa.decode.branches", "nsa (pipeline)"))
+assert got == want, got' "$tmp/out" || fail "fused decode: samples"
+fi
+expect 0 "$nsasim" validate "$tmp/fused.csv"
+grep -q "notes:" "$tmp/out" && fail "fused decode: $(cat "$tmp/out")"
 # Bad measurement files.
 printf 'config_id,kernel\nx,y\n' >"$tmp/cols.csv"
 expect 2 "$nsasim" validate "$tmp/cols.csv"; err_is "$tmp/cols.csv:1:1: error: missing column 'batch'"

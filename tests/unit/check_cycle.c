@@ -2,9 +2,10 @@
 ** tests/unit/check_cycle.c — the cycle engine: exact cycle counts on tiny
 ** cases (ChampSim style), agreement with closed forms on a pure streaming
 ** and a pure tensor-core kernel (within 2%), the engine against the
-** analytical model on FLOP and byte counts, the selection generator's
-** invariants, the trace format's round trip and every corrupt-trace error,
-** determinism, and the watchdog.
+** analytical model on FLOP and byte counts (the fused decode's too), the
+** default decode cycle for cycle as before the fused design, the selection
+** generator's invariants, the trace format's round trip and every
+** corrupt-trace error, determinism, and the watchdog.
 */
 #include <check.h>
 #include <unistd.h>
@@ -207,6 +208,112 @@ START_TEST(engines_agree_on_counts) {
   }
 }
 END_TEST
+static const sim_kernel_stats *find(const sim_pipeline *p, const char *name) {
+  for (size_t i = 0; i < p->nkernels; i++)
+    if (strcmp(p->kernels[i].name, name) == 0)
+      return &p->kernels[i];
+  ck_abort_msg("no kernel %s", name);
+  return NULL;
+}
+
+/* The fused decode: both engines emit the same kernels with the same FLOPs by unit (the pool,
+** the per-chunk scores, the merges and the top-n of the tails included, so each tail ran once per
+** unit), the same L2 bytes, close HBM writes, times in a band; and in the cycle engine too the
+** fused step does the unfused step's work (with phi's MLP, whose kernel both pipelines run). */
+START_TEST(engines_agree_on_fused_decode) {
+  spec_arch a;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("h200", SRC "/arch/h200.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  const char *cases[][3] = {{"problem.batch=8", "problem.seq_len=65536", "attention.compression.method=mean"},
+                            {"problem.batch=2", "problem.seq_len=8193", "attention.compression.method=mlp"}};
+  for (size_t c = 0; c < 2; c++) {
+    spec_workload w;
+    spec_override o[] = {{"problem.phase=decode"}, {cases[c][0]}, {cases[c][1]}, {cases[c][2]},
+                         {"problem.head_dim_qk=128"}, {"kernel.cmp_attn.design=fused"}};
+    ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 6, &w, NULL, &d), SIM_OK);
+    static sim_result rm, rs, ru;
+    ck_assert_int_eq(mdl_run(&a, &w, &rm, &d), SIM_OK);
+    cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+    ck_assert_msg(cyc_run(&a, &w, &co, &rs, &d) == SIM_OK, "%s", d.msg);
+    ck_assert_uint_eq(rm.main.nkernels, rs.main.nkernels);
+    for (size_t i = 0; i < rm.main.nkernels; i++) {
+      const sim_kernel_stats *m = &rm.main.kernels[i], *s = &rs.main.kernels[i];
+      ck_assert_str_eq(m->name, s->name);
+      if (strncmp(m->name, "nsa.decode.", 11) != 0)
+        continue; /* nsa.compress.step: the unfused kernel, not compared here */
+      const double pm[3] = {m->tensor_flops, m->fp32_flops, m->sfu_ops}, ps[3] = {s->tensor_flops, s->fp32_flops, s->sfu_ops};
+      for (int u = 0; u < 3; u++)
+        ck_assert_msg(fabs(ps[u] - pm[u]) <= 1e-9 * pm[u], "%s FLOPs (unit %d) %.17g sim, %.17g model", m->name, u,
+                      ps[u], pm[u]);
+      ck_assert_msg(fabs((double)s->l2_read_bytes - (double)m->l2_read_bytes) <= 0.02 * m->l2_read_bytes,
+                    "%s l2 %llu vs %llu", m->name, (unsigned long long)s->l2_read_bytes,
+                    (unsigned long long)m->l2_read_bytes);
+      /* nsa.decode.cmp stores its logits as nsa.cmp_attn.decode does, in CTA slots that overlap
+      ** in the cycle engine (fewer bytes reach HBM than the model writes): not compared. */
+      if (strcmp(m->name, "nsa.decode.cmp") != 0)
+        ck_assert_msg(fabs((double)s->hbm_write_bytes - (double)m->hbm_write_bytes) <= 0.05 * m->hbm_write_bytes + 4096,
+                      "%s hbm write %llu vs %llu", m->name, (unsigned long long)s->hbm_write_bytes,
+                      (unsigned long long)m->hbm_write_bytes);
+      ck_assert_msg(s->time_s > 0.5 * m->time_s && s->time_s < 2.0 * m->time_s, "%s time %g vs %g", m->name,
+                    s->time_s, m->time_s);
+    }
+    /* The cycle engine's unfused decode: the same total FLOPs (its compress.step counts one block
+    ** per step for the whole batch, the pool a block per unit: compared with phi's MLP only). */
+    if (strstr(cases[c][2], "mlp")) {
+      spec_override u[] = {{"problem.phase=decode"}, {cases[c][0]}, {cases[c][1]}, {cases[c][2]}, {"problem.head_dim_qk=128"}};
+      ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, u, 5, &w, NULL, &d), SIM_OK);
+      ck_assert_int_eq(cyc_run(&a, &w, &co, &ru, &d), SIM_OK);
+      double fu[3] = {0}, ff[3] = {0};
+      for (size_t i = 0; i < ru.main.nkernels; i++) {
+        fu[0] += ru.main.kernels[i].tensor_flops, fu[1] += ru.main.kernels[i].fp32_flops, fu[2] += ru.main.kernels[i].sfu_ops;
+      }
+      for (size_t i = 0; i < rs.main.nkernels; i++) {
+        ff[0] += rs.main.kernels[i].tensor_flops, ff[1] += rs.main.kernels[i].fp32_flops, ff[2] += rs.main.kernels[i].sfu_ops;
+      }
+      for (int k = 0; k < 3; k++)
+        ck_assert_msg(fabs(ff[k] - fu[k]) <= 1e-9 * fu[k], "sim fused FLOPs (unit %d) %.17g, unfused %.17g", k, ff[k], fu[k]);
+      ck_assert_double_lt(rs.main.total_time_s, ru.main.total_time_s);
+    }
+  }
+}
+END_TEST
+
+/* The default decode (no design set) is the unfused six kernels, cycle for cycle as before the
+** fused design existed (nsasim 0.1.0 before the change; the paper's decode at batch 8). */
+START_TEST(default_decode_unchanged) {
+  spec_arch a;
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_arch("h200", SRC "/arch/h200.yaml", NULL, NULL, 0, &a, NULL, &d), SIM_OK);
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 2, &w, NULL, &d), SIM_OK);
+  static sim_result r;
+  cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  ck_assert_int_eq(cyc_run(&a, &w, &co, &r, &d), SIM_OK);
+  static const struct {
+    const char *name;
+    uint64_t cycles, hbm_read, l2_read;
+    double flops;
+  } want[] = {{"nsa.compress.step", 3599, 381044, 381959, 213632},
+              {"nsa.cmp_attn.decode", 37840, 84062208, 85635072, 1352663040},
+              {"nsa.select_scores", 8841, 8385752, 8388608, 6617600},
+              {"nsa.selected.decode", 10950, 21168128, 22740992, 338165760},
+              {"nsa.window.decode", 6046, 10682368, 12058624, 169082880},
+              {"nsa.combine.decode", 3651, 6871037, 6925312, 3474432}};
+  ck_assert_uint_eq(r.main.nkernels, 6);
+  for (size_t i = 0; i < 6; i++) {
+    const sim_kernel_stats *k = find(&r.main, want[i].name);
+    ck_assert_ptr_eq(k, &r.main.kernels[i]);
+    ck_assert_uint_eq(k->cycles, want[i].cycles);
+    ck_assert_uint_eq(k->hbm_read_bytes, want[i].hbm_read);
+    ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
+    ck_assert_double_eq_tol(k->flops, want[i].flops, 1e-9 * want[i].flops);
+  }
+  ck_assert_double_eq_tol(r.main.total_time_s, 5.97141735e-05, 1e-9 * 5.97141735e-05);
+}
+END_TEST
 /* }==== */
 
 /* {==== selections and traces ==== */
@@ -373,6 +480,22 @@ START_TEST(fail_every_allocation) {
     ck_assert_int_lt(n, 100000);
   }
   ck_assert_int_gt(fails, 10);
+  /* the fused decode: the pool's second run, the arrival counters */
+  spec_workload wf;
+  spec_override fo[] = {{"problem.phase=decode"}, {"kernel.cmp_attn.design=fused"}, {"problem.seq_len=1024"},
+                        {"attention.compression.method=mean"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, fo, 4, &wf, NULL, &d), SIM_OK);
+  for (unsigned long n = 1;; n++) {
+    cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+    sim_diag_clear(&d);
+    sim_alloc_fail_at(n);
+    sim_status st = cyc_run(&a, &wf, &co, &r, &d);
+    sim_alloc_fail_at(0);
+    if (st == SIM_OK)
+      break;
+    ck_assert_int_eq(st, SIM_ERR_NOMEM);
+    ck_assert_int_lt(n, 100000);
+  }
   char path[128];
   snprintf(path, sizeof path, "/tmp/nsasim-failnth-%d.trace", (int)getpid());
   ck_assert_int_eq(cyc_trace_write(path, &w, &d), SIM_OK);
@@ -424,6 +547,21 @@ START_TEST(every_phase_and_design_runs) {
       for (size_t n = 0; n < r.main.nkernels; n++)
         ck_assert_msg(r.main.kernels[n].has_cycle && r.main.kernels[n].cycles > 0, "%s", r.main.kernels[n].name);
     }
+  /* the fused decode, with either compression, and a group of more than 16 heads */
+  const char *fz[][2] = {{"attention.compression.method=mean", "problem.heads_kv=4"},
+                         {"attention.compression.method=mlp", "problem.heads_kv=2"}};
+  for (int i = 0; i < 2; i++) {
+    spec_workload w;
+    spec_override o[] = {{"problem.phase=decode"}, {"kernel.cmp_attn.design=fused"}, {"problem.seq_len=2048"},
+                         {fz[i][0]}, {fz[i][1]}};
+    ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, o, 5, &w, NULL, &d), SIM_OK);
+    static sim_result r;
+    cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+    ck_assert_msg(cyc_run(&a, &w, &co, &r, &d) == SIM_OK, "fused %s: %s", fz[i][0], d.msg);
+    ck_assert_uint_eq(r.main.nkernels, 3u + (unsigned)i);
+    for (size_t n = 0; n < r.main.nkernels; n++)
+      ck_assert_msg(r.main.kernels[n].has_cycle && r.main.kernels[n].cycles > 0, "%s", r.main.kernels[n].name);
+  }
 }
 END_TEST
 /* }==== */
@@ -442,6 +580,8 @@ int main(void) {
   tcase_add_test(tc, streaming_matches_bandwidth);
   tcase_add_test(tc, tensor_matches_peak);
   tcase_add_test(tc, engines_agree_on_counts);
+  tcase_add_test(tc, engines_agree_on_fused_decode);
+  tcase_add_test(tc, default_decode_unchanged);
   suite_add_tcase(s[1], tc);
   tc = tcase_create("trace");
   tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);

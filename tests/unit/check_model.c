@@ -3,7 +3,8 @@
 ** brute force, occupancy on hand-computed mappings, exact bound arithmetic on
 ** a tiny arch, Table 4's token counts, and properties the pipelines must have
 ** (the selection pattern and the L2 size change HBM traffic; more HBM
-** bandwidth speeds up a memory-bound decode; FLOPs match closed forms).
+** bandwidth speeds up a memory-bound decode; FLOPs match closed forms; the
+** fused decode does the unfused one's work; the default decode is unchanged).
 */
 #include <check.h>
 #include <math.h>
@@ -394,6 +395,86 @@ START_TEST(nsa_kernels_by_hand) {
 }
 END_TEST
 
+static double total(const sim_pipeline *p, int unit) {
+  double t = 0;
+  for (size_t i = 0; i < p->nkernels; i++)
+    t += unit == 0 ? p->kernels[i].tensor_flops : unit == 1 ? p->kernels[i].fp32_flops : p->kernels[i].sfu_ops;
+  return t;
+}
+
+/* The fused decode (kernel.cmp_attn.design fused) does the unfused pipeline's work in three
+** launches (four with phi's MLP, whose kernel stays): the same FLOPs by unit in all, and
+** kernel for kernel where the work maps. */
+START_TEST(fused_decode_same_work) {
+  const char *cases[][4] = {
+      {"problem.batch=8", "problem.seq_len=65536", "problem.head_dim_qk=192", "attention.compression.method=mean"},
+      {"problem.batch=8", "problem.seq_len=65536", "problem.head_dim_qk=128", "attention.compression.method=mlp"},
+      {"problem.batch=1", "problem.seq_len=8193", "problem.head_dim_qk=128", "attention.compression.method=mean"},
+      {"problem.batch=3", "problem.seq_len=40", "problem.head_dim_qk=192", "attention.compression.method=mean"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    static sim_result unf;
+    spec_override o[] = {{"problem.phase=decode"}, {cases[i][0]}, {cases[i][1]}, {cases[i][2]}, {cases[i][3]},
+                         {"kernel.cmp_attn.design=fused"}};
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 5);
+    unf = res;
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 6);
+    int mlp = strstr(cases[i][3], "mlp") != NULL;
+    ck_assert_uint_eq(unf.main.nkernels, 6);
+    ck_assert_uint_eq(res.main.nkernels, mlp ? 4u : 3u);
+    static const char *const names[] = {"nsa.compress.step", "nsa.decode.cmp", "nsa.decode.select", "nsa.decode.branches"};
+    for (size_t k = 0; k < res.main.nkernels; k++)
+      ck_assert_str_eq(res.main.kernels[k].name, names[k + !mlp]);
+    for (int u = 0; u < 3; u++)
+      ck_assert_msg(fabs(total(&res.main, u) - total(&unf.main, u)) <= 1e-12 * total(&unf.main, u),
+                    "%s %s: FLOPs (unit %d) %.17g fused, %.17g unfused", cases[i][1], cases[i][3], u,
+                    total(&res.main, u), total(&unf.main, u));
+    const sim_kernel_stats *c = kernel(&res.main, "nsa.decode.cmp"), *uc = kernel(&unf.main, "nsa.cmp_attn.decode");
+    ck_assert_double_eq(c->tensor_flops, uc->tensor_flops);
+    ck_assert_double_eq(c->sfu_ops, uc->sfu_ops);
+    ck_assert_uint_eq(c->ctas, uc->ctas);
+    const sim_kernel_stats *b = kernel(&res.main, "nsa.decode.branches");
+    const sim_kernel_stats *us = kernel(&unf.main, "nsa.selected.decode"), *uw = kernel(&unf.main, "nsa.window.decode");
+    ck_assert_double_eq(b->tensor_flops, us->tensor_flops + uw->tensor_flops);
+    ck_assert_uint_eq(b->ctas, us->ctas + uw->ctas);
+    /* Both branches' partials, then o (bf16) written once by the merge. */
+    uint64_t heads = 64u * (uint64_t)atoi(cases[i][0] + strlen("problem.batch="));
+    ck_assert_uint_eq(b->hbm_write_bytes, us->hbm_write_bytes + uw->hbm_write_bytes + heads * 128u * 2u);
+    /* Fewer launches: the fused step is faster at every one of these sizes. */
+    ck_assert_msg(res.main.total_time_s < unf.main.total_time_s, "%s: fused %g s, unfused %g s", cases[i][1],
+                  res.main.total_time_s, unf.main.total_time_s);
+  }
+}
+END_TEST
+
+/* The default decode (no design set) is the unfused six kernels, as before the fused design
+** existed: golden figures of the paper's decode at batch 8 (nsasim 0.1.0 before the change). */
+START_TEST(default_decode_unchanged) {
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
+  static const struct {
+    const char *name;
+    double time_s, flops;
+    uint64_t hbm_read, l2_read;
+  } want[] = {{"nsa.compress.step", 5.101147541e-06, 6836224, 4083712, 3448832},
+              {"nsa.cmp_attn.decode", 2.527756522e-05, 1352663040, 84062208, 85635072},
+              {"nsa.select_scores", 6.339275956e-06, 6617600, 8388608, 8388608},
+              {"nsa.selected.decode", 9.136115942e-06, 338165760, 21168128, 22740992},
+              {"nsa.window.decode", 6.701333333e-06, 169082880, 10682368, 12058624},
+              {"nsa.combine.decode", 5.397913043e-06, 3474432, 6925312, 6925312}};
+  ck_assert_uint_eq(res.main.nkernels, 6);
+  for (size_t i = 0; i < 6; i++) {
+    const sim_kernel_stats *k = &res.main.kernels[i];
+    ck_assert_str_eq(k->name, want[i].name);
+    ck_assert_double_eq_tol(k->time_s, want[i].time_s, 1e-9 * want[i].time_s);
+    ck_assert_double_eq(k->flops, want[i].flops);
+    ck_assert_uint_eq(k->hbm_read_bytes, want[i].hbm_read);
+    ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
+  }
+  ck_assert_double_eq_tol(res.main.total_time_s, 5.795335103e-05, 1e-9 * 5.795335103e-05);
+}
+END_TEST
+
 /* More HBM bandwidth never slows a kernel; a longer sequence never speeds
 ** full attention up. */
 START_TEST(monotonic) {
@@ -456,6 +537,20 @@ START_TEST(every_arch_phase_and_design_runs) {
           ck_assert_msg(ks->ctas_per_sm >= 1, "%s %s", arches[i], ks->name);
         }
       }
+  /* and the fused decode, with either compression */
+  for (size_t i = 0; i < 7; i++)
+    for (int mlp = 0; mlp < 2; mlp++) {
+      char path[256];
+      snprintf(path, sizeof path, SRC "/arch/%s.yaml", arches[i]);
+      spec_override o[] = {{"problem.phase=decode"}, {"kernel.cmp_attn.design=fused"}, {"problem.seq_len=16384"},
+                           {mlp ? "attention.compression.method=mlp" : "attention.compression.method=mean"}};
+      double t = predict(path, SRC "/workloads/nsa-paper.yaml", o, 4);
+      ck_assert(isfinite(t) && t > 0);
+      ck_assert_uint_eq(res.main.nkernels, 3u + (unsigned)mlp);
+      for (size_t n = 0; n < res.main.nkernels; n++)
+        ck_assert_msg(isfinite(res.main.kernels[n].time_s) && res.main.kernels[n].ctas_per_sm >= 1, "%s %s",
+                      arches[i], res.main.kernels[n].name);
+    }
 }
 END_TEST
 /* }==== */
@@ -490,6 +585,8 @@ int main(void) {
   tcase_add_test(tc, monotonic);
   tcase_add_test(tc, decode_without_split_is_latency_bound);
   tcase_add_test(tc, every_arch_phase_and_design_runs);
+  tcase_add_test(tc, fused_decode_same_work);
+  tcase_add_test(tc, default_decode_unchanged);
   suite_add_tcase(s[3], tc);
   SRunner *sr = srunner_create(s[0]);
   for (int i = 1; i < 4; i++)

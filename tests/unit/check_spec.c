@@ -66,6 +66,60 @@ START_TEST(load_workload_defaults_by_phase) {
 }
 END_TEST
 
+/* kernel.cmp_attn.design fused: decode only; the selection's CTA defaults to 256 threads and 64
+** registers unless set; its shared memory is the fp32 probabilities and scores. */
+START_TEST(fused_decode_defaults) {
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, NULL, 0, &w, NULL, &d), SIM_OK);
+  ck_assert(spec_decode_fused(&w));
+  ck_assert_int_eq(w.kernel[SPEC_K_CMP_ATTN].design, SPEC_DESIGN_FUSED);
+  ck_assert_str_eq(spec_design_name(SPEC_DESIGN_FUSED), "fused");
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].warps, 8);
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].regs_per_thread, 64);
+  /* 64k tokens, l' 64, d 16, l 32: 64 x 4 probabilities, a halo of 1, 1024 scores */
+  ck_assert_uint_eq(spec_selection_blocks(&w), 1024);
+  ck_assert_uint_eq(spec_mapping_smem_bytes(&w, SPEC_K_SELECT_SCORES), 4u * (256 + 1 + 1024));
+  /* The chunks own the compressed tokens in turn, and read one token of halo before them. */
+  spec_select_chunk c;
+  uint64_t owned = 0;
+  for (uint64_t i = 0; i < 16; i++) {
+    spec_fused_select_chunk(&w, i, &c);
+    ck_assert_uint_eq(c.own_lo, owned);
+    owned = c.own_hi;
+    ck_assert_uint_eq(c.lo, i ? c.own_lo - 1 : 0);
+    ck_assert_uint_eq(c.j1 - c.j0, SPEC_FUSED_SELECT_BLOCKS);
+  }
+  ck_assert_uint_eq(owned, (65536 - 32) / 16 + 1);
+  spec_override o[] = {{"kernel.select_scores.warps=4"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, o, 1, &w, NULL, &d), SIM_OK);
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].warps, 4);
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].regs_per_thread, 64);
+  /* Unfused decode: the selection keeps its phase defaults. */
+  spec_override u[] = {{"kernel.cmp_attn.design=auto"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, u, 1, &w, NULL, &d), SIM_OK);
+  ck_assert(!spec_decode_fused(&w));
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].warps, 4);
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].regs_per_thread, 128);
+  /* Elsewhere it is an error at the design key. */
+  const char *bad[][2] = {
+      {"problem.phase=fwd", "'kernel.cmp_attn.design' = fused is a decode design (phase is fwd)"},
+      {"problem.q_len=2", "'kernel.cmp_attn.design' = fused decodes one query per sequence ('problem.q_len' is 2)"}};
+  for (size_t i = 0; i < 2; i++) {
+    spec_override b[] = {{bad[i][0]}};
+    sim_diag_clear(&d);
+    ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, b, 1, &w, NULL, &d), SIM_ERR_RULE);
+    ck_assert_str_eq(d.msg, bad[i][1]);
+    ck_assert_uint_eq(d.line, 42);
+  }
+  spec_override e[] = {{"kernel.window.design=fused"}};
+  sim_diag_clear(&d);
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, e, 1, &w, NULL, &d), SIM_ERR_RULE);
+  ck_assert_str_eq(d.msg, "'kernel.window.design' = fused applies only to kernel.cmp_attn (the fused NSA decode)");
+}
+END_TEST
+
 START_TEST(detect_kind) {
   sim_diag d;
   sim_diag_clear(&d);
@@ -185,6 +239,7 @@ int main(void) {
   TCase *tc = tcase_create("load");
   tcase_add_test(tc, load_h200);
   tcase_add_test(tc, load_workload_defaults_by_phase);
+  tcase_add_test(tc, fused_decode_defaults);
   tcase_add_test(tc, detect_kind);
   suite_add_tcase(s[0], tc);
   tc = tcase_create("override");

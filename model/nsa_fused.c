@@ -1,0 +1,157 @@
+/*
+** model/nsa_fused.c — the fused NSA decode step (kernel.cmp_attn.design fused; the validation
+** kernels in validate/kernels/nsa_decode.cu): three launches where model/nsa.c has six, since
+** at decode sizes each launch, ramp and drain cost about as much as a kernel's work.
+**   nsa.decode.cmp      the split-KV attention over the compressed keys, as nsa.cmp_attn.decode;
+**                       with the mean pool, the last split's CTA first pools the newest block;
+**   nsa.decode.select   CTAs of SPEC_FUSED_SELECT_BLOCKS selection blocks score their blocks
+**                       from the logits and merge the compressed branch's splits; the last CTA
+**                       of each (sequence, KV head) picks the top-n;
+**   nsa.decode.branches the selected and window CTAs in one grid; the last CTA of each
+**                       (sequence, KV head) merges both with the compressed output and the gates.
+** The work is the unfused pipeline's, kernel for kernel: the FLOPs add up to the same total.
+** What fusion changes is launches, and the serial tails (mdl_work.tail_*) that replace them.
+*/
+#include <math.h>
+
+#include "mdl_int.h"
+
+/* Dependent round trips of the pool: the l tokens' loads, then the fence after its store. */
+#define MDL_POOL_TRIPS 2.0
+/* The 4-byte arrival counter (and the pool's fence) each CTA touches at L2. */
+#define MDL_SYNC_BYTES 4.0
+
+typedef struct fshape {
+  double units, g, dk, dv, e, l, d, lp, n;
+  double nc, nsel, sel_keys, win_keys;
+} fshape;
+
+static fshape fshape_of(const spec_workload *wl) {
+  const spec_problem *p = &wl->problem;
+  const spec_attention *at = &wl->attention;
+  sim_tokens tk;
+  spec_decode_tokens(wl, &tk);
+  fshape s = {(double)p->batch * p->heads_kv, (double)p->heads_q / p->heads_kv, p->head_dim_qk,
+              p->head_dim_v, spec_dtype_bytes(p->dtype), at->compression.block,
+              at->compression.stride, at->selection.block, at->selection.count, tk.compression,
+              (double)spec_selection_blocks(wl), tk.selection, tk.window};
+  return s;
+}
+
+/* The compressed branch; *splits_out for the selection's merge. */
+static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double *splits_out,
+                             sim_pipeline *p, sim_diag *d) {
+  fshape s = fshape_of(wl);
+  double sc = mdl_decode_splits(a, wl, SPEC_K_CMP_ATTN, wl->kernel[SPEC_K_CMP_ATTN].split_kv, s.nc);
+  mdl_work w;
+  mdl_split_decode_work(wl, SPEC_K_CMP_ATTN, "nsa.decode.cmp", s.nc, sc, &w);
+  if (wl->attention.compression.method == SPEC_CMP_MEAN && s.nc > 0) {
+    /* A block completes every d steps; on that step the last split's CTA pools it (l tokens of
+    ** K and V in, one compressed token out) before its tile loop. Per step a d-th of it, as
+    ** nsa.compress.step counts the unfused pool. */
+    double pools = s.units / s.d;
+    w.fp32_flops += pools * s.l * (s.dk + s.dv);
+    w.l2_read_bytes += pools * (s.l * (s.dk + s.dv) * s.e + MDL_SYNC_BYTES);
+    w.hbm_read_bytes += pools * s.l * (s.dk + s.dv) * s.e;
+    w.hbm_write_bytes += pools * (s.dk + s.dv) * s.e;
+    w.serial_trips = MDL_POOL_TRIPS / s.d;
+  }
+  *splits_out = sc;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, double sc,
+                                sim_pipeline *p, sim_diag *d) {
+  fshape s = fshape_of(wl);
+  double chunks = ceil(s.nsel / SPEC_FUSED_SELECT_BLOCKS);
+  double logits = 0; /* compressed tokens whose logits the CTAs of one unit read, halos included */
+  for (uint64_t c = 0; c < (uint64_t)chunks; c++) {
+    spec_select_chunk ch;
+    spec_fused_select_chunk(wl, c, &ch);
+    logits += (double)(ch.hi - ch.lo);
+  }
+  /* The top-n's picks beyond the forced blocks, none when every block is taken anyway. */
+  double forced = (double)wl->attention.selection.initial + wl->attention.selection.local;
+  double picks = s.nsel > s.n ? fmax(0.0, s.n - forced) : 0.0;
+  mdl_work w = {0};
+  w.name = "nsa.decode.select";
+  w.map = SPEC_K_SELECT_SCORES;
+  w.ctas = s.units * chunks;
+  /* The unfused selection's work (exp of every logit less its head's lse, the group sum, Eq. 9,
+  ** the top-n) and the compressed branch's share of the unfused combine (its splits merged). */
+  w.sfu_ops = s.units * s.g * s.nc + s.units * s.g * sc;
+  w.fp32_flops = s.units * (2.0 * s.g * s.nc + s.nsel * (s.lp / s.d + s.l / s.d + log2(s.n))) +
+                 s.units * s.g * sc * (s.dv * 2.0 + 4.0);
+  /* Every CTA reads every head's split lse (for the probabilities) and its logits with the Eq. 9
+  ** halo; the split outputs (fp32 o and lse) are read once, by the CTA that merges their head;
+  ** the tail reads the scores back; each CTA touches its arrival counter. */
+  double partials = s.units * s.g * sc * (s.dv * 4.0 + 4.0);
+  w.l2_read_bytes = s.units * chunks * sc * s.g * 4.0 + s.units * s.g * logits * 4.0 + partials +
+                    s.units * s.nsel * 4.0 + w.ctas * MDL_SYNC_BYTES;
+  w.hbm_read_bytes = s.units * s.g * s.nc * 4.0 + partials;
+  /* scores, o_cmp (bf16) and its lse, the top-n indices */
+  w.hbm_write_bytes = s.units * s.nsel * 4.0 + s.units * s.g * (s.dv * s.e + 4.0) + s.units * s.n * 4.0;
+  /* One step of logits, then one per merged head (heads h = chunk, chunk + chunks, ...). */
+  w.iters_per_cta = 1.0 + ceil(s.g / chunks);
+  w.tile_bytes = s.g * SPEC_FUSED_SELECT_BLOCKS * (s.lp / s.d) * 4.0;
+  w.sync_trips = 1.0;
+  /* The top-n: the scores read back from L2, then its picks one after another, two CTA-wide
+  ** barriers each (validate/kernels/nsa_decode.cu topn_cta). */
+  w.tail_units = s.units;
+  w.tail_trips = 1.0;
+  w.tail_bytes = s.nsel * 4.0;
+  w.tail_fp32 = s.nsel * log2(s.n);
+  w.tail_barriers = 1.0 + 2.0 * picks;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                                  sim_diag *d) {
+  fshape s = fshape_of(wl);
+  /* One compiled kernel runs both branches: kernel.selected's mapping; the window's CTAs take
+  ** kernel.window's split_kv (or the same auto rule over their own tiles). */
+  double ss = mdl_decode_splits(a, wl, SPEC_K_SELECTED, wl->kernel[SPEC_K_SELECTED].split_kv, s.sel_keys);
+  double sw = mdl_decode_splits(a, wl, SPEC_K_SELECTED, wl->kernel[SPEC_K_WINDOW].split_kv, s.win_keys);
+  mdl_work w, ws, ww;
+  mdl_split_decode_work(wl, SPEC_K_SELECTED, "nsa.decode.branches", s.sel_keys, ss, &ws);
+  mdl_split_decode_work(wl, SPEC_K_SELECTED, "nsa.decode.branches", s.win_keys, sw, &ww);
+  w = ws;
+  w.ctas += ww.ctas;
+  w.tensor_flops += ww.tensor_flops;
+  w.sfu_ops += ww.sfu_ops;
+  w.fp32_flops += ww.fp32_flops;
+  w.l2_read_bytes += ww.l2_read_bytes;
+  w.hbm_read_bytes += ww.hbm_read_bytes;
+  w.hbm_write_bytes += ww.hbm_write_bytes;
+  w.smem_bytes += ww.smem_bytes;
+  w.iters_per_cta = fmax(ws.iters_per_cta, ww.iters_per_cta);
+  /* The merge, as the unfused combine's share of these two branches: per query head, their
+  ** split partials (fp32 o, max, sum) from L2, o_cmp and the gates from memory, o written. */
+  double rows = s.units * s.g, parts = ss + sw;
+  w.fp32_flops += rows * parts * (s.dv * 2.0 + 4.0);
+  w.sfu_ops += rows * parts;
+  w.l2_read_bytes += rows * parts * (s.dv * 4.0 + 8.0) + rows * (s.dv * s.e + 3.0 * s.e) +
+                     w.ctas * MDL_SYNC_BYTES;
+  w.hbm_read_bytes += rows * (s.dv * s.e + 3.0 * s.e);
+  w.hbm_write_bytes += rows * s.dv * s.e;
+  w.sync_trips = 1.0;
+  w.tail_units = s.units;
+  w.tail_trips = 1.0;
+  w.tail_hbm_bytes = s.g * (s.dv * s.e + 3.0 * s.e);
+  w.tail_bytes = s.g * parts * (s.dv * 4.0 + 8.0) + w.tail_hbm_bytes;
+  w.tail_fp32 = s.g * parts * (s.dv * 2.0 + 4.0);
+  w.tail_sfu = s.g * parts;
+  w.tail_barriers = 1.0;
+  return mdl_emit(a, wl, &w, p, d);
+}
+
+sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+                                sim_diag *d) {
+  double sc = 1;
+  sim_status st = cmp_kernel(a, wl, &sc, p, d);
+  if (st == SIM_OK)
+    st = select_kernel(a, wl, sc, p, d);
+  if (st == SIM_OK)
+    st = branches_kernel(a, wl, p, d);
+  return st;
+}
