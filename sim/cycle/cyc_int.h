@@ -20,6 +20,16 @@ typedef struct cyc_range {
   uint64_t stride;
 } cyc_range;
 
+static inline uint64_t cyc_ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* rows of row_bytes each, stride bytes apart, from addr */
+static inline void cyc_range_set(cyc_range *r, uint64_t addr, uint64_t row_bytes, uint64_t rows, uint64_t stride) {
+  r->addr = addr;
+  r->row_bytes = (uint32_t)row_bytes;
+  r->rows = (uint32_t)rows;
+  r->stride = stride;
+}
+
 /* One inner-loop iteration of a CTA: its asynchronous loads (staged in
 ** shared memory `stages` iterations ahead), the compute that uses them, and
 ** the stores after it. */

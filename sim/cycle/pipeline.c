@@ -29,8 +29,6 @@ static shape shape_of(const spec_workload *wl) {
   return s;
 }
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-
 typedef struct ctx {
   const spec_arch *a;
   const spec_workload *wl;
@@ -90,7 +88,7 @@ static void flash_fwd(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id ma
   k->rows = s.t;
   k->nkeys = nkeys;
   k->group = s.g;
-  k->ctas = s.b * s.hq * ceil_div(s.t, k->bm);
+  k->ctas = s.b * s.hq * cyc_ceil_div(s.t, k->bm);
   k->row_q_bytes = s.dk * s.e;
   k->row_k_bytes = s.dk * s.e;
   k->row_v_bytes = s.dv * s.e;
@@ -113,7 +111,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   cyc_kernel k;
   base_kernel(c, &k, names[0], map, CYC_K_STREAM);
   k.total_rows = s.b * s.hq * s.t;
-  k.ctas = ceil_div(k.total_rows, k.bm);
+  k.ctas = cyc_ceil_div(k.total_rows, k.bm);
   k.nin = 2;
   k.in_base[0] = BASE(T_O);
   k.in_row[0] = s.dv * s.e;
@@ -134,7 +132,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.nkeys = nkeys;
   k.group = s.g;
   k.walk_group = (uint32_t)walk;
-  k.ctas = (walk ? s.b * s.hk : s.b * s.hq) * ceil_div(nkeys, k.bn);
+  k.ctas = (walk ? s.b * s.hk : s.b * s.hq) * cyc_ceil_div(nkeys, k.bn);
   k.row_q_bytes = s.dk * s.e;
   k.row_o_bytes = s.dv * s.e;
   k.row_k_bytes = s.dk * s.e;
@@ -165,7 +163,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
     return st;
   base_kernel(c, &k, names[3], SPEC_K_COMBINE, CYC_K_STREAM);
   k.total_rows = s.b * s.hk * nkeys;
-  k.ctas = ceil_div(k.total_rows, k.bm);
+  k.ctas = cyc_ceil_div(k.total_rows, k.bm);
   k.nin = 1;
   k.in_base[0] = BASE(T_DKV_EXP) + BASE(kt) / 16;
   k.in_row[0] = s.g * (s.dk + s.dv) * s.e;
@@ -176,7 +174,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
 }
 
 static uint64_t auto_splits(const spec_arch *a, uint64_t units, uint64_t tiles) {
-  uint64_t want = ceil_div(2ull * a->sm.count, units);
+  uint64_t want = cyc_ceil_div(2ull * a->sm.count, units);
   return want < 1 ? 1 : (want < tiles ? want : (tiles ? tiles : 1));
 }
 
@@ -189,11 +187,11 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   const spec_mapping *m = &c->wl->kernel[map];
   cyc_kernel k;
   base_kernel(c, &k, name, map, CYC_K_FLASH_Q);
-  uint64_t units = s.b * s.hk, tiles = ceil_div(nkeys, k.bn);
+  uint64_t units = s.b * s.hk, tiles = cyc_ceil_div(nkeys, k.bn);
   k.keys = CYC_KEYS_SPLIT;
   k.splits = split_kv ? split_kv : auto_splits(c->a, units, tiles);
   k.rows = s.g * s.t;
-  k.bm = ceil_div(k.rows, m->block_m) * m->block_m;
+  k.bm = cyc_ceil_div(k.rows, m->block_m) * m->block_m;
   k.nkeys = nkeys;
   k.key_stride = s.s;
   k.key_off = key_off;
@@ -212,7 +210,7 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   k.fp32_per_pair = 4;
   if (map == SPEC_K_CMP_ATTN) { /* the compressed branch leaves its logits for the selection */
     k.aux_base = BASE(T_LOGITS);
-    k.aux_bytes = ceil_div(tiles, k.splits) * k.bn * 4;
+    k.aux_bytes = cyc_ceil_div(tiles, k.splits) * k.bn * 4;
   }
   *kp = k;
 }
@@ -287,7 +285,7 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     base_kernel(c, &k, name, SPEC_K_COMPRESS, CYC_K_STREAM);
     k.bm = 64;
     k.total_rows = s.b * s.hk * nc;
-    k.ctas = ceil_div(k.total_rows, k.bm);
+    k.ctas = cyc_ceil_div(k.total_rows, k.bm);
     k.nin = 1;
     k.in_base[0] = BASE(T_DKV);
     k.in_row[0] = (s.dk + s.dv) * s.e;
@@ -314,14 +312,14 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     k.bm = 1;
     k.key_stride = s.s;
     k.ctas = c->a->sm.count;
-    k.weights_bytes = weights ? ceil_div(weights, k.ctas) : 0;
+    k.weights_bytes = weights ? cyc_ceil_div(weights, k.ctas) : 0;
     k.weights_split = 1;
     k.tensor_per_pair /= (double)k.ctas;
     k.fp32_per_row /= (double)k.ctas;
     k.nkeys = l; /* tokens of the block, at the start of its unit */
   } else {
     k.rows = nc;
-    k.ctas = s.b * s.hk * ceil_div(nc, k.bm);
+    k.ctas = s.b * s.hk * cyc_ceil_div(nc, k.bm);
     k.weights_bytes = weights;
   }
   return emit(c, &k, decode ? 1.0 / (double)d : 1.0);
@@ -356,7 +354,7 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
   k->fp32_per_row = cand * ((double)lp / at->compression.stride +
                             (double)at->compression.block / at->compression.stride +
                             log2((double)at->selection.count));
-  uint64_t row_tiles = ceil_div(s.t, tok);
+  uint64_t row_tiles = cyc_ceil_div(s.t, tok);
   if (decode) {
     /* Decode scores from the logits the compressed branch left (one CTA per sequence and KV
     ** head): no second pass over K_cmp, as model/nsa.c describes it. */
@@ -376,7 +374,7 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
     return;
   }
   if (s.b * s.hk * row_tiles < c->a->sm.count) {
-    uint64_t tiles = ceil_div(nc, k->bn);
+    uint64_t tiles = cyc_ceil_div(nc, k->bn);
     k->keys = CYC_KEYS_SPLIT;
     k->rows = s.t;
     k->bm = tok;
@@ -415,7 +413,7 @@ static sim_status selected_fwd(ctx *c) {
       return st;
     base_kernel(c, &k, "nsa.selected.reduce", SPEC_K_COMBINE, CYC_K_STREAM);
     k.total_rows = s.b * s.hq * s.t;
-    k.ctas = ceil_div(k.total_rows, k.bm);
+    k.ctas = cyc_ceil_div(k.total_rows, k.bm);
     k.nin = 1;
     k.in_base[0] = BASE(T_PART_S);
     k.in_row[0] = c->wl->attention.selection.count * (s.dv * 4 + 8);
@@ -432,7 +430,7 @@ static sim_status selected_fwd(ctx *c) {
   k.ctas = s.b * s.hk * s.t;
   if (m->design == SPEC_DESIGN_GROUP_UNION && m->block_m >= 32) { /* block_m/16 tokens per CTA */
     k.tok_per_cta = m->block_m / 16;
-    k.ctas = s.b * s.hk * ceil_div(s.t, k.tok_per_cta);
+    k.ctas = s.b * s.hk * cyc_ceil_div(s.t, k.tok_per_cta);
   }
   k.row_q_bytes = s.dk * s.e;
   k.row_k_bytes = s.dk * s.e;
@@ -513,7 +511,7 @@ static sim_status combine(ctx *c, int bwd) {
   cyc_kernel k;
   base_kernel(c, &k, bwd ? "nsa.combine.bwd" : "nsa.combine", SPEC_K_COMBINE, CYC_K_STREAM);
   k.total_rows = s.b * s.hq * s.t;
-  k.ctas = ceil_div(k.total_rows, k.bm);
+  k.ctas = cyc_ceil_div(k.total_rows, k.bm);
   static const int outs[3] = {T_OC, T_OS, T_OW};
   for (int i = 0; i < 3; i++) {
     k.in_base[k.nin] = BASE(outs[i]);
@@ -606,8 +604,8 @@ static sim_status fused_decode(ctx *c) {
   ksel.nkeys = nc;
   ksel.splits = kc.splits;
   ksel.group = s.g;
-  ksel.ctas = units * ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
-  ksel.fz.per_unit = ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
+  ksel.ctas = units * cyc_ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
+  ksel.fz.per_unit = cyc_ceil_div(nsel, SPEC_FUSED_SELECT_BLOCKS);
   ksel.fz.sync_base = BASE(T_SYNC);
   ksel.fz.nsel = nsel;
   ksel.fz.picks = (uint32_t)(nsel > n && n > forced ? n - forced : 0); /* none when all blocks are taken */

@@ -12,15 +12,6 @@
 
 #include "cyc_int.h"
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-
-static void range(cyc_range *r, uint64_t addr, uint64_t row_bytes, uint64_t rows, uint64_t stride) {
-  r->addr = addr;
-  r->row_bytes = (uint32_t)row_bytes;
-  r->rows = (uint32_t)rows;
-  r->stride = stride;
-}
-
 /* {==== Key ranges of a query tile ==== */
 /* Keys [lo, hi) that query tile j of a unit sees; positions end at off + rows. */
 static void key_range(const cyc_kernel *k, uint64_t j, uint64_t *lo, uint64_t *hi) {
@@ -55,14 +46,14 @@ static void tile_span(const cyc_kernel *k, uint64_t j, uint64_t *first, uint64_t
   uint64_t lo, hi;
   key_range(k, j, &lo, &hi);
   *first = lo / k->bn;
-  *last = ceil_div(hi, k->bn); /* tiles [first, last) */
+  *last = cyc_ceil_div(hi, k->bn); /* tiles [first, last) */
   if (*last < *first)
     *last = *first;
 }
 /* }==== */
 
 /* {==== Step counts ==== */
-static uint64_t nq_tiles(const cyc_kernel *k) { return ceil_div(k->rows, k->bm); }
+static uint64_t nq_tiles(const cyc_kernel *k) { return cyc_ceil_div(k->rows, k->bm); }
 
 /* The first query tile j in [from, nq) whose span's first (use_first) or
 ** last tile index exceeds kt; spans only grow with j, so bisect. */
@@ -87,7 +78,7 @@ static void q_interval(const cyc_kernel *k, uint64_t kt, uint64_t *lo, uint64_t 
 
 /* group_union: CTA cta serves tokens [t0, t0 + ntok) of unit u (a sequence and KV head). */
 static void union_coords(const cyc_kernel *k, uint64_t cta, uint64_t *u, uint64_t *t0, uint64_t *ntok) {
-  uint64_t tpc = k->tok_per_cta, per_unit = ceil_div(k->rows, tpc);
+  uint64_t tpc = k->tok_per_cta, per_unit = cyc_ceil_div(k->rows, tpc);
   *u = cta / per_unit;
   *t0 = (cta % per_unit) * tpc;
   *ntok = *t0 + tpc <= k->rows ? tpc : k->rows - *t0;
@@ -124,8 +115,8 @@ static uint32_t flash_q_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
                 (uint32_t)((cta / k->splits) % k->wl->problem.heads_kv), 0, blk);
   if (k->keys == CYC_KEYS_SPLIT) {
     uint64_t s = cta % k->splits;
-    uint64_t per = ceil_div(ceil_div(k->nkeys, k->bn), k->splits);
-    uint64_t tiles = ceil_div(k->nkeys, k->bn);
+    uint64_t per = cyc_ceil_div(cyc_ceil_div(k->nkeys, k->bn), k->splits);
+    uint64_t tiles = cyc_ceil_div(k->nkeys, k->bn);
     uint64_t f = s * per, l = (s + 1) * per < tiles ? (s + 1) * per : tiles;
     return (uint32_t)(l > f ? l - f : 1);
   }
@@ -140,7 +131,7 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return cyc_pre_steps(k, cta) + flash_q_steps(k, cta, blk);
   case CYC_K_FLASH_KV: {
     uint64_t lo, hi;
-    q_interval(k, cta % ceil_div(k->nkeys, k->bn), &lo, &hi);
+    q_interval(k, cta % cyc_ceil_div(k->nkeys, k->bn), &lo, &hi);
     return (uint32_t)(hi > lo ? (hi - lo) * (k->walk_group ? k->group : 1) : 1);
   }
   case CYC_K_SELECTED: {
@@ -154,12 +145,12 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   case CYC_K_KV_OUTER: {
     const cyc_sel *s = k->sel;
     uint64_t nq = s->start[cta + 1] - s->start[cta];
-    return (uint32_t)(nq ? ceil_div(nq * k->group, k->bm) : 0);
+    return (uint32_t)(nq ? cyc_ceil_div(nq * k->group, k->bm) : 0);
   }
   case CYC_K_STREAM:
     return 1;
   case CYC_K_COMPRESS:
-    return 1 + (uint32_t)ceil_div(k->weights_bytes, 65536);
+    return 1 + (uint32_t)cyc_ceil_div(k->weights_bytes, 65536);
   case CYC_K_DEC_SELECT:
     return cyc_select_steps(k, cta);
   case CYC_K_DEC_BRANCHES:
@@ -196,7 +187,7 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
   uint64_t kv = unit / k->group;
   uint64_t first, last;
   if (k->keys == CYC_KEYS_SPLIT) {
-    uint64_t tiles = ceil_div(k->nkeys, k->bn), per = ceil_div(tiles, k->splits);
+    uint64_t tiles = cyc_ceil_div(k->nkeys, k->bn), per = cyc_ceil_div(tiles, k->splits);
     first = (cta % k->splits) * per;
     last = first + per < tiles ? first + per : tiles;
   } else {
@@ -204,17 +195,17 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
   }
   uint64_t rows = (j + 1) * k->bm < k->rows ? k->bm : k->rows - j * k->bm;
   if (i == 0)
-    range(&o->load[o->nload++],
+    cyc_range_set(&o->load[o->nload++],
           k->q_base + unit * k->rows * k->row_q_bytes + j * k->bm * k->row_q_bytes / k->q_rows_per_token,
           rows * k->row_q_bytes / k->q_rows_per_token, k->q_rows_per_token,
           k->rows * k->row_q_bytes / k->q_rows_per_token);
   if (first + i < last) {
     uint64_t key = (first + i) * k->bn;
     uint64_t nk = key + k->bn < k->nkeys ? k->bn : k->nkeys - key;
-    range(&o->load[o->nload++], sel_key_addr(k, kv, key, k->k_base, k->row_k_bytes, blk),
+    cyc_range_set(&o->load[o->nload++], sel_key_addr(k, kv, key, k->k_base, k->row_k_bytes, blk),
           nk * k->row_k_bytes, 1, 0);
     if (!k->loads_k_only)
-      range(&o->load[o->nload++], sel_key_addr(k, kv, key, k->v_base, k->row_v_bytes, blk),
+      cyc_range_set(&o->load[o->nload++], sel_key_addr(k, kv, key, k->v_base, k->row_v_bytes, blk),
             nk * k->row_v_bytes, 1, 0);
     double tile = (double)k->bn * (k->row_k_bytes + (k->loads_k_only ? 0 : k->row_v_bytes));
     o->smem_bytes += tile * (1.0 + k->smem_readers);
@@ -225,15 +216,15 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
   if (i + 1 == n) {
     uint64_t slot = k->keys == CYC_KEYS_SPLIT ? cta : unit * k->rows + j * k->bm;
     uint64_t orows = k->keys == CYC_KEYS_SPLIT ? k->rows : rows;
-    range(&o->store[o->nstore++], k->o_base + slot * (k->keys == CYC_KEYS_SPLIT ? orows : 1) * k->row_o_bytes,
+    cyc_range_set(&o->store[o->nstore++], k->o_base + slot * (k->keys == CYC_KEYS_SPLIT ? orows : 1) * k->row_o_bytes,
           orows * k->row_o_bytes, 1, 0);
     if (k->aux_bytes)
-      range(&o->store[o->nstore++], k->aux_base + slot * k->aux_bytes, orows * k->aux_bytes, 1, 0);
+      cyc_range_set(&o->store[o->nstore++], k->aux_base + slot * k->aux_bytes, orows * k->aux_bytes, 1, 0);
   }
 }
 
 static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
-  uint64_t nk = ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk;
+  uint64_t nk = cyc_ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk;
   uint64_t lo, hi;
   q_interval(k, kt, &lo, &hi);
   /* unit: the CTA's query head, or with walk_group its KV head; step i reads query tile j of
@@ -254,23 +245,23 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   }
   uint64_t krows = (kt + 1) * k->bn < k->nkeys ? k->bn : k->nkeys - kt * k->bn;
   if (i == 0) {
-    range(&o->load[o->nload++], k->k_base + (kv * k->nkeys + kt * k->bn) * k->row_k_bytes,
+    cyc_range_set(&o->load[o->nload++], k->k_base + (kv * k->nkeys + kt * k->bn) * k->row_k_bytes,
           krows * k->row_k_bytes, 1, 0);
-    range(&o->load[o->nload++], k->v_base + (kv * k->nkeys + kt * k->bn) * k->row_v_bytes,
+    cyc_range_set(&o->load[o->nload++], k->v_base + (kv * k->nkeys + kt * k->bn) * k->row_v_bytes,
           krows * k->row_v_bytes, 1, 0);
   }
   if (have_q) {
     uint64_t rows = (j + 1) * k->bm < k->rows ? k->bm : k->rows - j * k->bm;
     uint64_t r0 = qh * k->rows + j * k->bm;
-    range(&o->load[o->nload++], k->q_base + r0 * k->row_q_bytes, rows * k->row_q_bytes, 1, 0);
-    range(&o->load[o->nload++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
-    range(&o->load[o->nload++], k->aux_base + r0 * k->aux_bytes, rows * k->aux_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->q_base + r0 * k->row_q_bytes, rows * k->row_q_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->aux_base + r0 * k->aux_bytes, rows * k->aux_bytes, 1, 0);
     double tile = (double)rows * (k->row_q_bytes + k->row_o_bytes + k->aux_bytes);
     o->smem_bytes += tile * (1.0 + k->smem_readers) + 2.0 * k->bm * k->bn * 2.0;
     flash_compute(k, o, (double)k->bm * k->bn, 0);
   }
   if (i + 1 == n)
-    range(&o->store[o->nstore++], k->in_base[0] + (unit * k->nkeys + kt * k->bn) * (k->row_k_bytes + k->row_v_bytes),
+    cyc_range_set(&o->store[o->nstore++], k->in_base[0] + (unit * k->nkeys + kt * k->bn) * (k->row_k_bytes + k->row_v_bytes),
           krows * (k->row_k_bytes + k->row_v_bytes), 1, 0);
 }
 
@@ -284,17 +275,17 @@ static void step_union(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n
   uint64_t key = (uint64_t)blk[i / sub] * lp + (i % sub) * k->bn;
   uint64_t qrow = (u * k->group) * k->rows + t0;
   if (i == 0) { /* Q of the group's heads for the CTA's tokens (per head a run of tokens), indices */
-    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, ntok * k->row_q_bytes, k->group,
+    cyc_range_set(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, ntok * k->row_q_bytes, k->group,
           k->rows * k->row_q_bytes);
-    range(&o->load[o->nload++], k->aux_base + (u * k->rows + t0) * cnt * 4u, ntok * cnt * 4u, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->aux_base + (u * k->rows + t0) * cnt * 4u, ntok * cnt * 4u, 1, 0);
     o->smem_bytes += 2.0 * (double)(ntok * k->group * k->row_q_bytes);
   }
-  range(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
-  range(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
   o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
   flash_compute(k, o, 16.0 * (double)blk[tpc * cnt + i / sub] * k->bn, 0);
   if (i + 1 == n)
-    range(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, ntok * k->row_o_bytes, k->group,
+    cyc_range_set(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, ntok * k->row_o_bytes, k->group,
           k->rows * k->row_o_bytes);
 }
 
@@ -309,19 +300,19 @@ static void step_selected(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   uint64_t b = (uint64_t)blk[i / sub], key = b * lp + (i % sub) * k->bn;
   uint64_t qrow = (u * k->group) * k->rows + t; /* first head of the group, token t */
   if (i == 0) {
-    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
+    cyc_range_set(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
           k->rows * k->row_q_bytes);
-    range(&o->load[o->nload++], k->aux_base + cta * k->wl->attention.selection.count * 4u,
+    cyc_range_set(&o->load[o->nload++], k->aux_base + cta * k->wl->attention.selection.count * 4u,
           k->wl->attention.selection.count * 4u, 1, 0);
     o->smem_bytes += 2.0 * k->group * k->row_q_bytes;
   }
-  range(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
-  range(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
   o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
-  double rows = (double)ceil_div(k->group, k->bm) * k->bm;
+  double rows = (double)cyc_ceil_div(k->group, k->bm) * k->bm;
   flash_compute(k, o, rows * k->bn, 0);
   if (i + 1 == n)
-    range(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, k->row_o_bytes, k->group,
+    cyc_range_set(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, k->row_o_bytes, k->group,
           k->rows * k->row_o_bytes);
 }
 
@@ -332,40 +323,40 @@ static void step_kv_outer(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   uint64_t q0 = s->start[cta], nq = s->start[cta + 1] - q0;
   uint64_t per = k->bm / k->group ? k->bm / k->group : 1; /* query tokens per step */
   if (i == 0) {
-    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + blk * lp) * k->row_k_bytes, lp * k->row_k_bytes, 1, 0);
-    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + blk * lp) * k->row_v_bytes, lp * k->row_v_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->nkeys + blk * lp) * k->row_k_bytes, lp * k->row_k_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->nkeys + blk * lp) * k->row_v_bytes, lp * k->row_v_bytes, 1, 0);
     o->smem_bytes += 2.0 * lp * (k->row_k_bytes + k->row_v_bytes);
   }
   uint64_t a = i * per, b = a + per < nq ? a + per : nq;
   for (uint64_t q = a; q < b && o->nload < CYC_MAX_RANGES; q++) {
     uint64_t t = s->tok[q0 + q];
     uint64_t qrow = (u * k->group) * k->rows + t;
-    range(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
+    cyc_range_set(&o->load[o->nload++], k->q_base + qrow * k->row_q_bytes, k->row_q_bytes, k->group,
           k->rows * k->row_q_bytes);
   }
   double rows = (double)k->bm;
   o->smem_bytes += (double)(b - a) * k->group * k->row_q_bytes * 2.0 + rows * lp * 4.0;
   flash_compute(k, o, rows * lp, rows);
   /* partial rows (fp32 O, max, sum) for the reduction */
-  range(&o->store[o->nstore++], k->o_base + ((q0 + a) * k->group) * k->row_o_bytes,
+  cyc_range_set(&o->store[o->nstore++], k->o_base + ((q0 + a) * k->group) * k->row_o_bytes,
         (b - a) * k->group * k->row_o_bytes, 1, 0);
   if (i + 1 == n && k->in_base[0])
-    range(&o->store[o->nstore++], k->in_base[0] + (u * k->nkeys + blk * lp) * (k->row_k_bytes + k->row_v_bytes),
+    cyc_range_set(&o->store[o->nstore++], k->in_base[0] + (u * k->nkeys + blk * lp) * (k->row_k_bytes + k->row_v_bytes),
           lp * (k->row_k_bytes + k->row_v_bytes), 1, 0);
 }
 
 static void step_stream(const cyc_kernel *k, uint64_t cta, cyc_step *o) {
   uint64_t r0 = cta * k->bm, rows = r0 + k->bm < k->total_rows ? k->bm : k->total_rows - r0;
   for (uint32_t i = 0; i < k->nin; i++)
-    range(&o->load[o->nload++], k->in_base[i] + r0 * k->in_row[i], rows * k->in_row[i], 1, 0);
-  range(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->in_base[i] + r0 * k->in_row[i], rows * k->in_row[i], 1, 0);
+  cyc_range_set(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
   o->fp32_flops = k->fp32_per_row * rows;
   o->sfu_ops = k->sfu_per_pair * rows;
 }
 
 static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
   const spec_attention *at = &k->wl->attention;
-  uint64_t per_unit = ceil_div(k->rows, k->bm); /* rows: compressed tokens per unit */
+  uint64_t per_unit = cyc_ceil_div(k->rows, k->bm); /* rows: compressed tokens per unit */
   uint64_t u = cta / per_unit, c = cta % per_unit;
   uint64_t first = c * k->bm, cnt = first + k->bm < k->rows ? k->bm : k->rows - first;
   uint64_t d = at->compression.stride, l = at->compression.block;
@@ -376,20 +367,20 @@ static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
     /* Each block reads its own l tokens (rows d tokens apart that overlap): the overlap between
     ** neighbouring blocks is served by L2, as the mean-pool and MLP kernels do it. */
     uint64_t span = ntok < l ? ntok : l;
-    range(&o->load[o->nload++], k->k_base + (u * k->nkeys + tok0) * k->row_k_bytes, span * k->row_k_bytes, cnt,
+    cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->nkeys + tok0) * k->row_k_bytes, span * k->row_k_bytes, cnt,
           d * k->row_k_bytes);
-    range(&o->load[o->nload++], k->v_base + (u * k->nkeys + tok0) * k->row_v_bytes, span * k->row_v_bytes, cnt,
+    cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->nkeys + tok0) * k->row_v_bytes, span * k->row_v_bytes, cnt,
           d * k->row_v_bytes);
     o->smem_bytes += 2.0 * (double)(cnt * span) * (double)(k->row_k_bytes + k->row_v_bytes);
     o->fp32_flops += k->fp32_per_row * cnt;
   } else {
     uint64_t w0 = (uint64_t)(i - 1) * 65536, wb = w0 + 65536 < k->weights_bytes ? 65536 : k->weights_bytes - w0;
-    range(&o->load[o->nload++], k->aux_base + (k->weights_split ? cta * k->weights_bytes : 0) + w0, wb, 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->aux_base + (k->weights_split ? cta * k->weights_bytes : 0) + w0, wb, 1, 0);
     o->smem_bytes += 2.0 * wb;
     o->tensor_flops += k->tensor_per_pair * cnt * ((double)wb / k->weights_bytes);
   }
   if (i + 1 == n)
-    range(&o->store[o->nstore++], k->o_base + (u * k->rows + first) * k->row_o_bytes, cnt * k->row_o_bytes, 1, 0);
+    cyc_range_set(&o->store[o->nstore++], k->o_base + (u * k->rows + first) * k->row_o_bytes, cnt * k->row_o_bytes, 1, 0);
 }
 
 void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, const int32_t *blk,

@@ -12,19 +12,10 @@
 
 #include "cyc_int.h"
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-
-static void range(cyc_range *r, uint64_t addr, uint64_t row_bytes, uint64_t rows, uint64_t stride) {
-  r->addr = addr;
-  r->row_bytes = (uint32_t)row_bytes;
-  r->rows = (uint32_t)rows;
-  r->stride = stride;
-}
-
 /* A round trip to the unit's 4-byte word in L2: the arrival's atomic, or the fence that waits
 ** for the pool's store. */
 static void step_sync(const cyc_kernel *k, uint64_t unit, cyc_step *o) {
-  range(&o->load[o->nload++], k->fz.sync_base + unit * 4u, 4, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->fz.sync_base + unit * 4u, 4, 1, 0);
 }
 
 /* {==== The pool (FLASH_Q split) ==== */
@@ -42,18 +33,18 @@ void cyc_step_pre(const cyc_kernel *k, uint64_t cta, uint32_t i, cyc_step *o) {
   }
   uint64_t l = k->fz.pool_tokens, s = k->wl->problem.seq_len;
   uint64_t tok0 = (k->nkeys - 1) * k->wl->attention.compression.stride;
-  range(&o->load[o->nload++], k->fz.pool_k + (unit * s + tok0) * k->row_k_bytes, l * k->row_k_bytes, 1, 0);
-  range(&o->load[o->nload++], k->fz.pool_v + (unit * s + tok0) * k->row_v_bytes, l * k->row_v_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->fz.pool_k + (unit * s + tok0) * k->row_k_bytes, l * k->row_k_bytes, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->fz.pool_v + (unit * s + tok0) * k->row_v_bytes, l * k->row_v_bytes, 1, 0);
   o->fp32_flops = k->fz.pool_fp32;
-  range(&o->store[o->nstore++], k->k_base + (unit * k->key_stride + k->nkeys - 1) * k->row_k_bytes,
+  cyc_range_set(&o->store[o->nstore++], k->k_base + (unit * k->key_stride + k->nkeys - 1) * k->row_k_bytes,
         k->row_k_bytes, 1, 0);
-  range(&o->store[o->nstore++], k->v_base + (unit * k->key_stride + k->nkeys - 1) * k->row_v_bytes,
+  cyc_range_set(&o->store[o->nstore++], k->v_base + (unit * k->key_stride + k->nkeys - 1) * k->row_v_bytes,
         k->row_v_bytes, 1, 0);
 }
 /* }==== */
 
 /* {==== Selection (DEC_SELECT): CTA = unit x chunks + chunk ==== */
-static uint64_t chunks(const cyc_kernel *k) { return ceil_div(k->fz.nsel, SPEC_FUSED_SELECT_BLOCKS); }
+static uint64_t chunks(const cyc_kernel *k) { return cyc_ceil_div(k->fz.nsel, SPEC_FUSED_SELECT_BLOCKS); }
 
 /* Heads whose compressed-branch splits CTA chunk merges: chunk, chunk + chunks, ... < G. */
 static uint64_t merged_heads(const cyc_kernel *k, uint64_t chunk) {
@@ -76,22 +67,22 @@ void cyc_step_select(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, 
   if (i == 0) {
     spec_select_chunk ch;
     spec_fused_select_chunk(k->wl, chunk, &ch);
-    range(&o->load[o->nload++], k->fz.part_base + unit * sc * g * row + k->fz.part_o_bytes, 4, sc * g, row);
+    cyc_range_set(&o->load[o->nload++], k->fz.part_base + unit * sc * g * row + k->fz.part_o_bytes, 4, sc * g, row);
     if (ch.hi > ch.lo)
-      range(&o->load[o->nload++], k->fz.logits_base + (unit * g * k->nkeys + ch.lo) * 4u, (ch.hi - ch.lo) * 4u, g,
+      cyc_range_set(&o->load[o->nload++], k->fz.logits_base + (unit * g * k->nkeys + ch.lo) * 4u, (ch.hi - ch.lo) * 4u, g,
             k->nkeys * 4u);
     double own = (double)(ch.own_hi - ch.own_lo);
     o->sfu_ops = (double)g * own;
     o->fp32_flops = 2.0 * (double)g * own + (double)(ch.j1 - ch.j0) * k->fz.blk_fp32;
     if (ch.j1 > ch.j0)
-      range(&o->store[o->nstore++], k->fz.scores_base + (unit * k->fz.nsel + ch.j0) * 4u, (ch.j1 - ch.j0) * 4u, 1, 0);
+      cyc_range_set(&o->store[o->nstore++], k->fz.scores_base + (unit * k->fz.nsel + ch.j0) * 4u, (ch.j1 - ch.j0) * 4u, 1, 0);
     return;
   }
   uint64_t h = chunk + (i - 1) * nch;
-  range(&o->load[o->nload++], k->fz.part_base + (unit * sc * g + h) * row, k->fz.part_o_bytes + 4u, sc, g * row);
+  cyc_range_set(&o->load[o->nload++], k->fz.part_base + (unit * sc * g + h) * row, k->fz.part_o_bytes + 4u, sc, g * row);
   o->fp32_flops = (double)sc * k->fz.merge_fp32;
   o->sfu_ops = (double)sc;
-  range(&o->store[o->nstore++], k->fz.ocmp_base + (unit * g + h) * k->fz.ocmp_row, k->fz.ocmp_row, 1, 0);
+  cyc_range_set(&o->store[o->nstore++], k->fz.ocmp_base + (unit * g + h) * k->fz.ocmp_row, k->fz.ocmp_row, 1, 0);
 }
 /* }==== */
 
@@ -137,21 +128,21 @@ void cyc_tail_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
   uint64_t unit = cta / k->fz.per_unit, g = k->group;
   if (k->kind == CYC_K_DEC_SELECT) {
     if (i == 0) /* the scores every CTA of the unit wrote, back from L2 */
-      range(&o->load[o->nload++], k->fz.scores_base + unit * k->fz.nsel * 4u, k->fz.nsel * 4u, 1, 0);
+      cyc_range_set(&o->load[o->nload++], k->fz.scores_base + unit * k->fz.nsel * 4u, k->fz.nsel * 4u, 1, 0);
     o->fp32_flops = k->fz.topn_fp32 / n;
     if (i + 1 == n)
-      range(&o->store[o->nstore++], k->fz.idx_base + unit * k->fz.idx_bytes, k->fz.idx_bytes, 1, 0);
+      cyc_range_set(&o->store[o->nstore++], k->fz.idx_base + unit * k->fz.idx_bytes, k->fz.idx_bytes, 1, 0);
     return;
   }
   /* Both branches' partials (from L2), the compressed output and the gates in; o out. */
   const cyc_kernel *ks = k->fz.part[0], *kw = k->fz.part[1];
   uint64_t row = k->fz.part_row, parts = ks->splits + kw->splits;
-  range(&o->load[o->nload++], ks->o_base + unit * ks->splits * g * row, ks->splits * g * row, 1, 0);
-  range(&o->load[o->nload++], kw->o_base + unit * kw->splits * g * row, kw->splits * g * row, 1, 0);
-  range(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, k->fz.ocmp_o_bytes, g, k->fz.ocmp_row);
-  range(&o->load[o->nload++], k->fz.gates_base + unit * g * k->fz.gates_row, g * k->fz.gates_row, 1, 0);
+  cyc_range_set(&o->load[o->nload++], ks->o_base + unit * ks->splits * g * row, ks->splits * g * row, 1, 0);
+  cyc_range_set(&o->load[o->nload++], kw->o_base + unit * kw->splits * g * row, kw->splits * g * row, 1, 0);
+  cyc_range_set(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, k->fz.ocmp_o_bytes, g, k->fz.ocmp_row);
+  cyc_range_set(&o->load[o->nload++], k->fz.gates_base + unit * g * k->fz.gates_row, g * k->fz.gates_row, 1, 0);
   o->fp32_flops = (double)(g * parts) * k->fz.merge_fp32;
   o->sfu_ops = (double)(g * parts);
-  range(&o->store[o->nstore++], k->fz.out_base + unit * g * k->fz.out_row, g * k->fz.out_row, 1, 0);
+  cyc_range_set(&o->store[o->nstore++], k->fz.out_base + unit * g * k->fz.out_row, g * k->fz.out_row, 1, 0);
 }
 /* }==== */
