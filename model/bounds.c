@@ -33,17 +33,44 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   bt[SIM_BOUND_SMEM] = w->smem_bytes * per_cta / (a->sm.smem_bytes_per_clk * clk);
   bt[SIM_BOUND_HBM] = (w->hbm_read_bytes + w->hbm_write_bytes) / (a->hbm.bandwidth * a->efficiency.hbm);
   bt[SIM_BOUND_L2] = w->l2_read_bytes / (a->l2.bytes_per_clk * clk);
-  /* Latency: each CTA keeps `stages` tiles in flight; a tile arrives after the
-  ** L2 latency, plus the HBM latency for the share that misses. Before the
-  ** pipeline runs, a CTA waits out two dependent round trips that nothing
-  ** overlaps: its operands and indices (Q, the block list), then its first
-  ** tile, whose address depends on them. */
+  /* Latency: a CTA's critical path. Each CTA keeps stages - 1 tiles in flight ahead of the one it
+  ** computes (cp.async.wait_group STAGES - 1 after issuing the next tile, in every validate/
+  ** kernel); a tile arrives after the L2 latency, plus the HBM latency for the share that misses.
+  ** Before the pipeline runs, a CTA waits out two dependent round trips that nothing overlaps:
+  ** its operands and indices (Q, the block list), then its first tile, whose address depends on
+  ** them. Where the kernel's instruction stream is known, each warp also issues it in order:
+  ** per step the longer of the tile's arrival and the step's instructions, each instruction at
+  ** the dependent issue interval or, when the SM's resident warps saturate its schedulers, at
+  ** their share of the issue rate; the fixed instructions (prologue, epilogue) add to it. */
   double miss = w->l2_read_bytes > 0 ? fmin(1.0, w->hbm_read_bytes / w->l2_read_bytes) : 1.0;
   double lat_s = a->l2.hit_latency_cycles / clk + miss * a->hbm.latency_ns * 1e-9;
-  double waves_ceil = ceil(ctas / (sms * (occ.ctas_per_sm ? occ.ctas_per_sm : 1)));
-  bt[SIM_BOUND_LATENCY] = waves_ceil * (w->iters_per_cta / (m->stages ? m->stages : 1) + MDL_PROLOGUE_TRIPS + w->sync_trips) * lat_s +
-                          w->serial_trips * lat_s;
-  bt[SIM_BOUND_LAUNCH] = a->launch.overhead_s;
+  double cpr = occ.ctas_per_sm ? occ.ctas_per_sm : 1;
+  double waves_ceil = ceil(ctas / (sms * cpr));
+  double ahead = m->stages > 1 ? m->stages - 1.0 : 1.0;
+  /* One step of every resident CTA must also come through the device's bandwidth: what a CTA
+  ** reads per step (its share of the kernel's L2 reads, at most a tile) through L2, the share
+  ** that misses through HBM. That is the latency a tile sees under load (Little's law); the first
+  ** tile of each CTA waits for it with nothing to overlap. */
+  double resident = fmin(ctas, sms * cpr);
+  double steps = ctas * fmax(1.0, w->iters_per_cta);
+  double step_hbm = fmin(w->tile_bytes, w->hbm_read_bytes / steps);
+  double step_bw = resident * step_hbm / (a->hbm.bandwidth * a->efficiency.hbm);
+  double step_s = lat_s / ahead, fixed_s = 0;
+  if (w->warp_instr_per_iter > 0 || w->warp_instr_fixed > 0) {
+    double resident_warps = fmin(busy, cpr) * m->warps;
+    double cpi = fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk);
+    step_s = fmax(step_s, w->warp_instr_per_iter * cpi / clk);
+    fixed_s = w->warp_instr_fixed * cpi / clk;
+  }
+  double extra_s = fixed_s + (MDL_PROLOGUE_TRIPS - 1.0 + w->sync_trips) * lat_s;
+  double fill_s = fmax(lat_s, step_bw);
+  bt[SIM_BOUND_LATENCY] = waves_ceil * (w->iters_per_cta * step_s + extra_s) + fill_s + w->serial_trips * lat_s;
+  /* Where the bandwidth share of a step is the longer, the path is HBM's: the stream plus what
+  ** it cannot overlap (the first tiles, the prologue and epilogue). */
+  if (step_bw / ahead > step_s)
+    bt[SIM_BOUND_HBM] = fmax(bt[SIM_BOUND_HBM], waves_ceil * (w->iters_per_cta * step_bw / ahead + extra_s) +
+                                                    fill_s + w->serial_trips * lat_s);
+  bt[SIM_BOUND_LAUNCH] = (w->launches > 1 ? w->launches : 1.0) * a->launch.overhead_s;
 
   double softmax = bt[SIM_BOUND_FP32] + bt[SIM_BOUND_SFU];
   double compute = w->softmax_overlapped ? fmax(bt[SIM_BOUND_TENSOR], softmax)

@@ -228,6 +228,9 @@ void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
   w->smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));
   w->iters_per_cta = ceil(kv_tiles / splits);
   w->tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  /* The validation kernel is the group kernel (val_group.cuh), one row tile per CTA. */
+  w->warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
+  w->warp_instr_fixed = MDL_GROUP_INSTR_FIXED;
 }
 
 sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
@@ -240,8 +243,13 @@ sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_ke
   return mdl_emit(a, wl, &w, p, d);
 }
 
+double mdl_merge_rounds(double splits) {
+  return MDL_MERGE_PASSES * ceil(splits / MDL_MERGE_UNROLL);
+}
+
 sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const char *name,
-                              double partials, double gated, sim_pipeline *p, sim_diag *d) {
+                              double partials, double gated, double rounds, double launches,
+                              sim_pipeline *p, sim_diag *d) {
   shape s = shape_of(wl);
   double splits = partials;
   mdl_work w = {0};
@@ -257,6 +265,9 @@ sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const
   w.hbm_write_bytes = s.b * s.hq * s.t * s.dv * s.e;
   w.iters_per_cta = 1;
   w.tile_bytes = splits * (s.dv * 4.0 + 8.0);
+  /* Its loads come in rounds that each wait for the one before (the first is the step above). */
+  w.sync_trips = fmax(0.0, rounds - 1.0);
+  w.launches = launches;
   return mdl_emit(a, wl, &w, p, d);
 }
 /* }==== */
@@ -284,7 +295,7 @@ sim_status mdl_full_pipeline(const spec_arch *a, const spec_workload *wl, sim_pi
     double splits = 1;
     st = mdl_split_decode(a, wl, SPEC_K_FULL, "full.decode", (double)pr->seq_len, &splits, p, d);
     if (st == SIM_OK)
-      st = mdl_decode_combine(a, wl, "full.decode.combine", splits, 0, p, d);
+      st = mdl_decode_combine(a, wl, "full.decode.combine", splits, 0, mdl_merge_rounds(splits), 1, p, d);
     break;
   }
   }

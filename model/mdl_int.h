@@ -17,6 +17,21 @@
 ** element of O per KV tile. */
 #define MDL_FP32_OPS_PER_RESCALE 1.0
 
+/* Warp instructions of the group kernel (validate/kernels/val_group.cuh: one CTA per (token, KV
+** head[, split]) with the group's query heads as 16 MMA rows, 16 keys per warp per K/V tile).
+** Per tile (the loop `for (int it = 0; it < n_it; ++it)`: cp.async of the K and V tile, QK^T with
+** ldmatrix + 2 mma per 16 of d_qk, mask, online softmax with shuffles and exp2, the O rescale,
+** P V with ldmatrix.trans + 2 mma per 16 of d_v) at d_qk + d_v = 256: from ncu on the H200
+** (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, attn_group_kernel<128,128,64,2> of
+** nsa_d128_16k: 12.85M SM active cycles x 11.93 warps / 4.62 cycles per issued instruction =
+** 33.2M warp instructions per SM over 496.5 CTAs x 4 warps, 16 tiles each: 16.7k per warp, less
+** the fixed part below = 982 per tile). It scales with d_qk + d_v (fragment loads, MMAs, copies,
+** rescale all do). Fixed: Q load and fragments, then the cross-warp merge (`for (int i = tid; i <
+** group * DV; i += GRP_NT)`: 16 x d_v / 128 passes per thread of about 60 instructions, with its
+** barriers) and the stores: about 1000 at d_v 128, scaling with d_v (counted from the source). */
+#define MDL_GROUP_INSTR_PER_TILE 982.0
+#define MDL_GROUP_INSTR_FIXED 1000.0
+
 /* What one kernel launch must do. Counts are totals over the grid. */
 typedef struct mdl_work {
   const char *name;
@@ -32,6 +47,11 @@ typedef struct mdl_work {
   double iters_per_cta;      /* dependent inner-loop steps of the longest CTA */
   double tile_bytes;         /* bytes one inner-loop step loads (latency bound) */
   int softmax_overlapped;    /* 1: exp/FP32 run beside the MMAs (warp-specialised) */
+  /* The instruction stream of one warp (0: not modelled): instructions outside the tile loop
+  ** (prologue and epilogue), and per inner-loop step. With the arch's issue rate and dependent
+  ** issue interval they bound a CTA's critical path (model/bounds.c). */
+  double warp_instr_fixed, warp_instr_per_iter;
+  double launches;           /* launches the design runs as this kernel (0 = 1) */
   /* Dependent round trips outside the tile pipeline: sync_trips each CTA adds to it (an arrival
   ** atomic at L2 after its loop), serial_trips once on the critical path (the fused decode's pool). */
   double sync_trips, serial_trips;
@@ -119,9 +139,19 @@ sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_ke
 ** before them (the caller emits it). */
 sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
                                 sim_diag *d);
-/* Merges partials per query head (and applies gated branch weights). */
+/* Dependent load rounds of a split merge over `splits` partials of one row, as the validation's
+** split_combine_kernel (validate/kernels/attn_group.cu) does it: three passes over the partials
+** (the max of the lse, the sum of the weights, the weighted sum of o), each loop unrolled 8 deep,
+** so each pass waits ceil(splits / 8) round trips; gate_combine_split_kernel (nsa_select.cu) makes
+** the same three passes per branch. */
+#define MDL_MERGE_PASSES 3.0
+#define MDL_MERGE_UNROLL 8.0
+double mdl_merge_rounds(double splits);
+/* Merges partials per query head (and applies gated branch weights): rounds of dependent loads
+** per row (mdl_merge_rounds), launches it takes in the validation's design. */
 sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const char *name,
-                              double partials, double gated, sim_pipeline *p, sim_diag *d);
+                              double partials, double gated, double rounds, double launches,
+                              sim_pipeline *p, sim_diag *d);
 /* Adds a kernel built from w to p. */
 sim_status mdl_emit(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
                     sim_pipeline *p, sim_diag *d);

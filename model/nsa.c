@@ -266,6 +266,8 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
   w.smem_bytes = kv_l2 * 2.0 + q * 2.0;
   w.iters_per_cta = s.n * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
+  w.warp_instr_fixed = MDL_GROUP_INSTR_FIXED;
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -433,8 +435,11 @@ sim_status mdl_nsa_pipeline(const spec_arch *a, const spec_workload *wl, sim_pip
       st = mdl_split_decode(a, wl, SPEC_K_WINDOW, "nsa.window.decode", fmin(s.w, s.s), &splits_w,
                             p, d);
     if (st == SIM_OK)
+      /* As validate/ runs it: the compressed branch's splits merged by their own launch
+      ** (split_combine), then the gated combine merges the selected and window splits. */
       st = mdl_decode_combine(a, wl, "nsa.combine.decode", splits_c + splits_s + splits_w, 3.0,
-                              p, d);
+                              mdl_merge_rounds(splits_c) + mdl_merge_rounds(splits_s) + mdl_merge_rounds(splits_w),
+                              2, p, d);
     break;
   }
   }

@@ -32,7 +32,7 @@ static const char help[] =
     "options:\n"
     "  --engine E        model (default), sim or both\n"
     "  --arch FILE       the device measured (default: the built-in arch/h200.yaml)\n"
-    "  --ncu FILE        ncu --csv counters as run-h200.sh writes them\n"
+    "  --ncu FILE        ncu --csv counters as run-h200.sh writes them (repeatable, up to 16)\n"
     "  --report PREFIX   write PREFIX.md and figures (gnuplot) under PREFIX/\n"
     "  --sim-max-seq N   the cycle engine scores configurations up to N tokens (16384)\n"
     "  --gate FILE       lines 'ENGINE MAPE': exit 1 if an engine's kernel-time MAPE is\n"
@@ -89,7 +89,11 @@ int cmd_validate(int argc, char **argv) {
       } else if (!strcmp(a, "--arch")) {
         arch = v;
       } else if (!strcmp(a, "--ncu")) {
-        o.ncu_path = v;
+        if (o.n_ncu == sizeof o.ncu_path / sizeof o.ncu_path[0]) {
+          sim_diag_set(&d, SIM_ERR_USAGE, "", 0, 0, "at most 16 --ncu files");
+          return cli_fail(&d);
+        }
+        o.ncu_path[o.n_ncu++] = v;
       } else if (!strcmp(a, "--report")) {
         o.report = v;
       } else if (!strcmp(a, "--gate")) {

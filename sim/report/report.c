@@ -695,7 +695,8 @@ sim_status rep_write(const rep_opts *o, sim_diag *d) {
     so.full_text = o->full_text;
     so.report = prefix;
     so.command = o->command;
-    so.ncu_path = o->measured_ncu;
+    if (o->measured_ncu)
+      so.ncu_path[so.n_ncu++] = o->measured_ncu;
     so.calibration = o->measured_calibration;
     double mape[2];
     FILE *sink = fopen("/dev/null", "w");

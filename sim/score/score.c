@@ -897,8 +897,25 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
   ** id; measured kernels that one predicted kernel stands for are summed (as for time). */
   scr_counters *cnt = NULL;
   size_t ncnt = 0;
-  if (st == SIM_OK && o->ncu_path && scr_read_ncu(o->ncu_path, &cnt, &ncnt, d) != SIM_OK)
-    st = d->status;
+  for (size_t f = 0; st == SIM_OK && f < o->n_ncu; f++) {
+    scr_counters *one = NULL;
+    size_t none = 0;
+    if (scr_read_ncu(o->ncu_path[f], &one, &none, d) != SIM_OK) {
+      st = d->status;
+      break;
+    }
+    scr_counters *all = none ? sim_realloc_array(cnt, ncnt + none, sizeof *cnt) : cnt;
+    if (none && !all) {
+      sim_free(one);
+      st = sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+      break;
+    }
+    if (none)
+      memcpy(all + ncnt, one, none * sizeof *one);
+    cnt = all;
+    ncnt += none;
+    sim_free(one);
+  }
   double *tr[2][4] = {{NULL}}; /* [engine][dram pred, dram meas, l2 pred, l2 meas] */
   char (*tr_name)[96] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof *tr_name) : NULL;
   size_t ntr[2] = {0, 0};

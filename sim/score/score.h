@@ -67,7 +67,8 @@ typedef struct scr_opts {
   const char *json_path;    /* NULL: table on out */
   const char *report;       /* NULL, or PREFIX: PREFIX.md and PREFIX/ figures */
   const char *command;
-  const char *ncu_path;     /* optional counters */
+  const char *ncu_path[16]; /* optional counters (ncu_path[0..n_ncu)), read in order */
+  size_t n_ncu;
   const char *calibration;  /* comma-separated config ids used to set arch constants */
 } scr_opts;
 

@@ -14,6 +14,7 @@
 #define U32(k, o, lo, hi, u, d) {k, SPEC_F_U32, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define U64(k, o, lo, hi, u, d) {k, SPEC_F_U64, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define F64(k, o, lo, hi, u, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
+#define F64D(k, o, lo, hi, u, dv, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
 #define BOOL(k, o, d) {k, SPEC_F_BOOL, o, 0, 0, 1, "", SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define MAP(k, o, sub, d) {k, SPEC_F_MAP, o, 0, 0, 0, "", SPEC_REQUIRED, 0, NULL, NULL, sub, d}
 
@@ -37,6 +38,10 @@ static const spec_field sm_table[] = {
     U32("smem_latency_cycles", F(sm, smem_latency_cycles), 1, 10000, "cycles", "shared-memory load latency"),
     U64("l1_bytes", F(sm, l1_bytes), 0, 1073741824, "B", "unified L1 data cache + shared memory per SM"),
     U32("l1_latency_cycles", F(sm, l1_latency_cycles), 1, 10000, "cycles", "L1 hit latency"),
+    F64D("issue_per_clk", F(sm, issue_per_clk), 0.25, 64, "warp instr/clk", 4,
+         "warp instructions the SM issues per clock (default 4: four schedulers of one issue each, Volta to Blackwell)"),
+    F64D("dependent_issue_cycles", F(sm, dependent_issue_cycles), 1, 1000, "cycles", 4.62,
+         "average cycles between one warp's instructions while its scheduler has slots to spare (waits on MMA, shared-memory, shuffle and SFU results); default: ncu on an H200 (reports/measurements/h200/2026-11-29-h200-run2-detail.txt)"),
     SPEC_END};
 
 static const spec_field compute_table[] = {

@@ -38,6 +38,8 @@ typedef struct spec_arch {
     uint32_t smem_latency_cycles;
     uint64_t l1_bytes;
     uint32_t l1_latency_cycles;
+    double issue_per_clk;          /* warp instructions the SM's schedulers issue per clock */
+    double dependent_issue_cycles; /* cycles between one warp's issues when the schedulers are free */
   } sm;
   struct {
     /* per SM per clock; 0 means the dtype is not supported */

@@ -18,9 +18,10 @@ err_is "--set arch.sm.count=: error: 'arch.sm.count' has no value; it must be an
 expect 2 "$nsasim" predict --set kernel.window.block_n=1024
 has_err "--set kernel.window.block_n=1024: error: kernel.window (block_m 128, block_n 1024"
 # Overrides change the numbers they should.
-expect 0 "$nsasim" predict --format json --set problem.phase=decode --set problem.batch=64
+# (Half the measured issue interval, so that the decode kernels are bound by the stream.)
+expect 0 "$nsasim" predict --format json --set problem.phase=decode --set problem.batch=64 --set arch.sm.dependent_issue_cycles=2.31
 base=$(grep -m1 '"total_time_s"' "$tmp/out" | sed 's/.*: //; s/,$//')
-expect 0 "$nsasim" predict --format json --set problem.phase=decode --set problem.batch=64 --set arch.hbm.bandwidth=9.6e12
+expect 0 "$nsasim" predict --format json --set problem.phase=decode --set problem.batch=64 --set arch.sm.dependent_issue_cycles=2.31 --set arch.hbm.bandwidth=9.6e12
 has_out '"bandwidth": 9.6e+12'
 has_out '"arch.hbm.bandwidth=9.6e12"'
 fast=$(grep -m1 '"total_time_s"' "$tmp/out" | sed 's/.*: //; s/,$//')

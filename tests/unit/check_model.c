@@ -347,13 +347,21 @@ END_TEST
 
 START_TEST(decode_is_memory_bound_and_scales) {
   spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=64"}};
-  double t1 = predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 2);
-  ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", o, 2);
   ck_assert_uint_eq(kernel(&res.main, "full.decode")->hbm_read_bytes,
                     64ull * 4 * 65536 * 320 * 2 + 64ull * 64 * 192 * 2);
-  /* Twice the HBM bandwidth: faster, though not twice, since the L2 (6.85
-  ** TB/s measured) then carries the stream from HBM at about its own rate. */
-  double t2 = predict(SRC "/arch/h200-hbm2x.yaml", SRC "/workloads/full-paper.yaml", o, 2);
+  /* The group kernel's instruction stream at the measured issue interval takes about as long
+  ** as the stream from HBM (as measured: full_dec_d192_b8_64k at 98% of the copy bandwidth). */
+  const sim_kernel_stats *k0 = kernel(&res.main, "full.decode");
+  ck_assert(k0->bound == SIM_BOUND_HBM || k0->bound == SIM_BOUND_LATENCY);
+  ck_assert_double_lt(k0->time_s, 1.1 * k0->bound_time_s[SIM_BOUND_HBM]);
+  /* With half the issue interval the stream binds; twice the HBM bandwidth is then faster,
+  ** though not twice, since the L2 (6.85 TB/s measured) then carries the stream from HBM at
+  ** about its own rate. */
+  spec_override oi[] = {{"problem.phase=decode"}, {"problem.batch=64"}, {"arch.sm.dependent_issue_cycles=2.31"}};
+  double t1 = predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", oi, 3);
+  ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
+  double t2 = predict(SRC "/arch/h200-hbm2x.yaml", SRC "/workloads/full-paper.yaml", oi, 3);
   ck_assert_double_lt(t2, 0.7 * t1);
   sim_bound b2 = kernel(&res.main, "full.decode")->bound;
   ck_assert(b2 == SIM_BOUND_L2 || b2 == SIM_BOUND_HBM);
@@ -448,7 +456,9 @@ START_TEST(fused_decode_same_work) {
 END_TEST
 
 /* The default decode (no design set) is the unfused six kernels, as before the fused design
-** existed: golden figures of the paper's decode at batch 8 (nsasim 0.1.0 before the change). */
+** existed: golden figures of the paper's decode at batch 8 (bytes and FLOPs of nsasim 0.1.0 before
+** the change; times since the CTA critical path of issue 6: instruction streams, loaded latency,
+** the merges' load rounds). */
 START_TEST(default_decode_unchanged) {
   spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}};
   predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, 2);
@@ -456,12 +466,12 @@ START_TEST(default_decode_unchanged) {
     const char *name;
     double time_s, flops;
     uint64_t hbm_read, l2_read;
-  } want[] = {{"nsa.compress.step", 5.101147541e-06, 6836224, 4083712, 3448832},
-              {"nsa.cmp_attn.decode", 2.527756522e-05, 1352663040, 84062208, 85635072},
-              {"nsa.select_scores", 6.339275956e-06, 6617600, 8388608, 8388608},
-              {"nsa.selected.decode", 9.136115942e-06, 338165760, 21168128, 22740992},
-              {"nsa.window.decode", 6.701333333e-06, 169082880, 10682368, 12058624},
-              {"nsa.combine.decode", 5.397913043e-06, 3474432, 6925312, 6925312}};
+  } want[] = {{"nsa.compress.step", 6.083223093e-06, 6836224, 4083712, 3448832},
+              {"nsa.cmp_attn.decode", 5.155350819e-05, 1352663040, 84062208, 85635072},
+              {"nsa.select_scores", 8.031976717e-06, 6617600, 8388608, 8388608},
+              {"nsa.selected.decode", 2.179011107e-05, 338165760, 21168128, 22740992},
+              {"nsa.window.decode", 1.157884848e-05, 169082880, 10682368, 12058624},
+              {"nsa.combine.decode", 1.724081017e-05, 3474432, 6925312, 6925312}};
   ck_assert_uint_eq(res.main.nkernels, 6);
   for (size_t i = 0; i < 6; i++) {
     const sim_kernel_stats *k = &res.main.kernels[i];
@@ -471,7 +481,7 @@ START_TEST(default_decode_unchanged) {
     ck_assert_uint_eq(k->hbm_read_bytes, want[i].hbm_read);
     ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
   }
-  ck_assert_double_eq_tol(res.main.total_time_s, 5.795335103e-05, 1e-9 * 5.795335103e-05);
+  ck_assert_double_eq_tol(res.main.total_time_s, 1.162784777e-04, 1e-9 * 1.162784777e-04);
 }
 END_TEST
 
@@ -513,9 +523,13 @@ START_TEST(decode_without_split_is_latency_bound) {
   ck_assert(k->bound == SIM_BOUND_LATENCY || k->bound == SIM_BOUND_SMEM);
   ck_assert_double_gt(k->bound_time_s[SIM_BOUND_LATENCY], 5 * k->bound_time_s[SIM_BOUND_HBM]);
   ck_assert_double_gt(k->time_s, 5 * k->bound_time_s[SIM_BOUND_HBM]);
+  /* Split, the same decode streams the cache near the HBM rate (its CTAs' instruction
+  ** streams, at the measured issue interval, take a little longer). */
   spec_override s2[] = {{"problem.phase=decode"}};
   predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", s2, 1);
-  ck_assert_int_eq(kernel(&res.main, "full.decode")->bound, SIM_BOUND_HBM);
+  const sim_kernel_stats *k2 = kernel(&res.main, "full.decode");
+  ck_assert(k2->bound == SIM_BOUND_HBM || k2->bound == SIM_BOUND_LATENCY);
+  ck_assert_double_lt(k2->time_s, 1.5 * k2->bound_time_s[SIM_BOUND_HBM]);
 }
 END_TEST
 
