@@ -15,6 +15,14 @@
 
 #include "mdl_int.h"
 
+double mdl_topn_instr(double n_valid, double n, double forced, double threads) {
+  if (n_valid <= n)
+    return MDL_TOPN_INSTR_FIXED;
+  double per_pick = MDL_TOPN_INSTR_PER_PICK + MDL_TOPN_INSTR_PER_ELEM * ceil(n_valid / threads) +
+                    MDL_TOPN_INSTR_PER_WARP * (threads / 32.0 - 1.0);
+  return fmax(0.0, n - forced) * per_pick + MDL_TOPN_INSTR_FIXED;
+}
+
 void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
                 sim_kernel_stats *out) {
   const spec_mapping *m = &wl->kernel[w->map];
@@ -56,9 +64,13 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   double step_hbm = fmin(w->tile_bytes, w->hbm_read_bytes / steps);
   double step_bw = resident * step_hbm / (a->hbm.bandwidth * a->efficiency.hbm);
   double step_s = lat_s / ahead, fixed_s = 0;
-  if (w->warp_instr_per_iter > 0 || w->warp_instr_fixed > 0) {
+  /* The counts are the validate/ kernels' (warp-level mma.sync, cp.async): a wgmma/TMA kernel
+  ** (mma: async) issues far fewer instructions per tile, and its stream is not modelled. */
+  if (m->mma == SPEC_MMA_SYNC && (w->warp_instr_per_iter > 0 || w->warp_instr_fixed > 0)) {
     double resident_warps = fmin(busy, cpr) * m->warps;
     double cpi = fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk);
+    if (w->issue_cycles > 0)
+      cpi = fmax(cpi, w->issue_cycles + (resident_warps / a->sm.issue_per_clk - w->issue_warps));
     step_s = fmax(step_s, w->warp_instr_per_iter * cpi / clk);
     fixed_s = w->warp_instr_fixed * cpi / clk;
   }
@@ -96,7 +108,8 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
              (w->tail_hbm_bytes > 0 ? a->hbm.latency_ns * 1e-9 : 0.0) +
              w->tail_bytes / (a->sm.smem_bytes_per_clk * clk) +
              w->tail_fp32 / (a->compute.fp32_flops_per_clk * clk) +
-             w->tail_sfu / (a->compute.sfu_ops_per_clk * clk);
+             w->tail_sfu / (a->compute.sfu_ops_per_clk * clk) +
+             w->tail_instr * a->sm.dependent_issue_cycles / clk;
   out->time_s = best + tail_s + bt[SIM_BOUND_LAUNCH];
   out->bound = win;
   out->tensor_flops = w->tensor_flops;

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "kstream.h"
 #include "model.h"
 
 /* Softmax arithmetic per score element besides the exp: scale-and-subtract
@@ -17,20 +18,55 @@
 ** element of O per KV tile. */
 #define MDL_FP32_OPS_PER_RESCALE 1.0
 
-/* Warp instructions of the group kernel (validate/kernels/val_group.cuh: one CTA per (token, KV
-** head[, split]) with the group's query heads as 16 MMA rows, 16 keys per warp per K/V tile).
-** Per tile (the loop `for (int it = 0; it < n_it; ++it)`: cp.async of the K and V tile, QK^T with
-** ldmatrix + 2 mma per 16 of d_qk, mask, online softmax with shuffles and exp2, the O rescale,
-** P V with ldmatrix.trans + 2 mma per 16 of d_v) at d_qk + d_v = 256: from ncu on the H200
-** (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, attn_group_kernel<128,128,64,2> of
-** nsa_d128_16k: 12.85M SM active cycles x 11.93 warps / 4.62 cycles per issued instruction =
-** 33.2M warp instructions per SM over 496.5 CTAs x 4 warps, 16 tiles each: 16.7k per warp, less
-** the fixed part below = 982 per tile). It scales with d_qk + d_v (fragment loads, MMAs, copies,
-** rescale all do). Fixed: Q load and fragments, then the cross-warp merge (`for (int i = tid; i <
-** group * DV; i += GRP_NT)`: 16 x d_v / 128 passes per thread of about 60 instructions, with its
-** barriers) and the stores: about 1000 at d_v 128, scaling with d_v (counted from the source). */
-#define MDL_GROUP_INSTR_PER_TILE 982.0
-#define MDL_GROUP_INSTR_FIXED 1000.0
+/* The group kernel's warp instructions per K/V tile and fixed, and the split merges' dependent
+** rounds: sim/spec/kstream.h, one source shared with the cycle engine (sources there). */
+#define MDL_GROUP_INSTR_PER_TILE SPEC_GROUP_INSTR_PER_TILE
+#define MDL_GROUP_INSTR_FIXED SPEC_GROUP_INSTR_FIXED
+
+/* Warp instructions of the forward scores kernel (validate/kernels/nsa_select.cu scores_kernel<DQK,
+** 8>: one warp per query token, 8 tokens per CTA sharing each 64-key K_cmp tile). Per tile (the loop
+** `for (int it = 0; it < n_it; ++it)`: cp.async of the next K_cmp tile, S^T = K Q^T with per 16 of
+** d_qk one ldmatrix of Q, four of K and 8 mma; 8 (row, half) groups of 4 exp2 with their FMAs, the
+** quad-shuffle head sum and a shared-memory store; Eq. 9 over the tile's 16 selection blocks, R(H+1)
+** shared-memory loads and adds each, then the halo shift and two barriers) at d_qk 128: from ncu on
+** the H200 (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, scores_kernel<128, 8> of
+** nsa_d128_16k: 1.971M SM active cycles x 15.75 warps / 6.63 cycles per issued instruction = 4.68M
+** warp instructions per SM over 62.06 CTAs x 8 warps: 9431 per warp; its CTAs walk 8.5 tiles on
+** average (n_ct = (4(j_max + 1) - 1) / 64 + 1), less the fixed part = 1092 per tile). Per 16 of d_qk
+** beyond 128 the source adds 15 (1 + 4 ldmatrix, 8 mma, half a cp.async with its address). Fixed:
+** the 8 tokens' Q tiles and the first K tile (cp.async with addresses), the 4 lse loads, the halo's
+** zeroing: about 150 (counted from the source). The profile ran 15.75 warps per SM, 3.94 per
+** scheduler, at 6.63 cycles per issued instruction (MDL_SCORES_ISSUE_*). */
+#define MDL_SCORES_INSTR_PER_TILE 1092.0
+#define MDL_SCORES_INSTR_PER_16DK 15.0
+#define MDL_SCORES_INSTR_FIXED 150.0
+#define MDL_SCORES_ISSUE_CYCLES 6.63
+#define MDL_SCORES_ISSUE_WARPS 3.94
+
+/* The unfused decode selection (validate/kernels/nsa_select.cu select_decode_kernel, one CTA of
+** 1024 threads per sequence and KV head): rounds of ceil(n_cmp / 1024) logits per thread, each 16
+** loads in flight and then their exp2 (one dependent round trip per round), a barrier, Eq. 9, a
+** barrier, then one warp's top-n (topn_warp). Counted from the source, per warp:
+** MDL_TOPN_INSTR_PER_ELEM per score a lane scans per pick (the loop `for (int j = lane; j <
+** n_valid; j += 32)`: shared load, compare, two selects, index add, loop test and branch), per pick
+** MDL_TOPN_INSTR_PER_PICK (five rounds of two shuffles and the tie-breaking compare, the chosen
+** lane's update, two __syncwarp and the shared store), and MDL_TOPN_INSTR_FIXED (the forced blocks,
+** the 32-step rank of the ascending output, the store); Eq. 9 MDL_EQ9_INSTR_PER_TERM per term
+** (R(H+1) of them: shared load, bounds test, add, loop). They run on one warp, one after another,
+** at the arch's dependent issue interval. */
+#define MDL_SELDEC_THREADS 1024.0
+#define MDL_TOPN_INSTR_PER_ELEM 7.0
+#define MDL_TOPN_INSTR_PER_PICK 38.0
+#define MDL_TOPN_INSTR_FIXED 100.0
+#define MDL_EQ9_INSTR_PER_TERM 6.0
+/* The fused decode's CTA-wide top-n (validate/kernels/nsa_decode.cu topn_cta): per pick the same
+** warp reduction, then every thread compares the warps' bests (MDL_TOPN_INSTR_PER_WARP each: shared
+** loads, the tie-breaking compare, selects) and the owner of the taken entry rescans its
+** ceil(n_valid / threads) entries. */
+#define MDL_TOPN_INSTR_PER_WARP 6.0
+/* Warp instructions on the critical path of a top-n of n of n_valid scores (forced: initial +
+** local) by `threads` threads (32: topn_warp; a CTA: topn_cta). */
+double mdl_topn_instr(double n_valid, double n, double forced, double threads);
 
 /* What one kernel launch must do. Counts are totals over the grid. */
 typedef struct mdl_work {
@@ -51,6 +87,10 @@ typedef struct mdl_work {
   ** (prologue and epilogue), and per inner-loop step. With the arch's issue rate and dependent
   ** issue interval they bound a CTA's critical path (model/bounds.c). */
   double warp_instr_fixed, warp_instr_per_iter;
+  /* The kernel's own measured cycles per issued instruction (0: the arch's dependent interval)
+  ** and the warps per scheduler it was measured with: with more (fewer) warps on a scheduler each
+  ** instruction waits one issue slot more (less) per warp, the scheduler issuing one per clock. */
+  double issue_cycles, issue_warps;
   double launches;           /* launches the design runs as this kernel (0 = 1) */
   /* Dependent round trips outside the tile pipeline: sync_trips each CTA adds to it (an arrival
   ** atomic at L2 after its loop), serial_trips once on the critical path (the fused decode's pool). */
@@ -64,6 +104,7 @@ typedef struct mdl_work {
   double tail_bytes;         /* bytes one tail loads through its SM's port */
   double tail_fp32, tail_sfu;/* arithmetic of one tail */
   double tail_barriers;      /* CTA-wide barriers one tail waits on in turn (the top-n's picks) */
+  double tail_instr;         /* warp instructions of one tail's critical path, one after another */
 } mdl_work;
 
 typedef struct mdl_occ {
@@ -139,13 +180,9 @@ sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_ke
 ** before them (the caller emits it). */
 sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
                                 sim_diag *d);
-/* Dependent load rounds of a split merge over `splits` partials of one row, as the validation's
-** split_combine_kernel (validate/kernels/attn_group.cu) does it: three passes over the partials
-** (the max of the lse, the sum of the weights, the weighted sum of o), each loop unrolled 8 deep,
-** so each pass waits ceil(splits / 8) round trips; gate_combine_split_kernel (nsa_select.cu) makes
-** the same three passes per branch. */
-#define MDL_MERGE_PASSES 3.0
-#define MDL_MERGE_UNROLL 8.0
+/* Dependent load rounds of a split merge over `splits` partials of one row (kstream.h). */
+#define MDL_MERGE_PASSES ((double)SPEC_MERGE_PASSES)
+#define MDL_MERGE_UNROLL ((double)SPEC_MERGE_UNROLL)
 double mdl_merge_rounds(double splits);
 /* Merges partials per query head (and applies gated branch weights): rounds of dependent loads
 ** per row (mdl_merge_rounds), launches it takes in the validation's design. */

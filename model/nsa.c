@@ -115,8 +115,17 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
     w.l2_read_bytes = groups * (s.g * s.nc * 4.0 + s.g * 4.0);
     w.hbm_read_bytes = w.l2_read_bytes;
     w.hbm_write_bytes = groups * s.n * 4.0;
-    w.iters_per_cta = 1;
-    w.tile_bytes = s.g * s.nc * 4.0;
+    /* As select_decode_kernel runs it: rounds of 1024 logits, each a dependent round trip; then
+    ** Eq. 9 and one warp's top-n as the CTA's serial tail, behind two barriers. */
+    double rounds = fmax(1.0, ceil(s.nc / MDL_SELDEC_THREADS));
+    double n_valid = fmin(cand, floor((s.s - 1.0) / s.lp) + 1.0);
+    double forced = (double)wl->attention.selection.initial + wl->attention.selection.local;
+    w.iters_per_cta = rounds;
+    w.tile_bytes = s.g * s.nc * 4.0 / rounds;
+    w.tail_units = groups;
+    w.tail_barriers = 2.0;
+    w.tail_instr = ceil(n_valid / MDL_SELDEC_THREADS) * (s.lp / s.d) * (s.l / s.d) * MDL_EQ9_INSTR_PER_TERM +
+                   mdl_topn_instr(n_valid, s.n, forced, 32.0);
     return mdl_emit(a, wl, &w, p, d);
   }
   /* A CTA holds block_m rows: the G heads of block_m/G query tokens. */
@@ -147,6 +156,14 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
   w.smem_bytes = kc_l2 * 2.0 + q * splits;
   w.iters_per_cta = ceil(tiles / (row_tiles * splits));
   w.tile_bytes = m->block_n * s.dk * s.e;
+  /* The validation's scores_kernel: its instruction stream and measured issue interval. */
+  /* Its stream is one token's (a warp per token, the group padded to 16 MMA columns): a CTA of
+  ** more tokens than warps (groups of fewer than 16 heads) runs several per warp. */
+  w.warp_instr_per_iter = (MDL_SCORES_INSTR_PER_TILE + MDL_SCORES_INSTR_PER_16DK * (s.dk - 128.0) / 16.0) *
+                          fmax(1.0, ceil(tok_per_cta / (m->warps ? m->warps : 1)));
+  w.warp_instr_fixed = MDL_SCORES_INSTR_FIXED;
+  w.issue_cycles = MDL_SCORES_ISSUE_CYCLES;
+  w.issue_warps = MDL_SCORES_ISSUE_WARPS;
   return mdl_emit(a, wl, &w, p, d);
 }
 

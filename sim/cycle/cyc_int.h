@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cycle.h"
+#include "kstream.h"
 #include "trace.h"
 
 #define CYC_MAX_RANGES 6
@@ -39,6 +40,9 @@ typedef struct cyc_step {
   cyc_range store[2];
   uint32_t nstore;
   double tensor_flops, sfu_ops, fp32_flops, smem_bytes;
+  /* Instructions each of the CTA's warps issues in order for this step (0: not modelled; the
+  ** pipes alone time it). */
+  double warp_instr;
 } cyc_step;
 
 typedef enum cyc_kind {
@@ -94,6 +98,15 @@ typedef struct cyc_kernel {
   uint64_t in_base[4], in_row[4];
   uint64_t total_rows;
   double scale;          /* decode compression: expected share of a block per step */
+  /* The group kernel's instruction stream per warp (kstream.h; 0: not modelled): per K/V tile,
+  ** and once per CTA (prologue and epilogue, charged on its last tile step). */
+  double instr_per_tile, instr_fixed;
+  /* STREAM as a split merge (decode combine): each row merges merge_parts[i] partials of branch
+  ** i (a row of in_row[0] bytes: the partials' o, branch after branch, then their 8-byte lse
+  ** likewise) in dependent rounds of SPEC_MERGE_UNROLL partials, SPEC_MERGE_PASSES
+  ** passes per branch: the lse, the lse again, o. 0 parts: one step, all at once. */
+  uint64_t merge_parts[3];
+  uint32_t launches;     /* launches the validation's design runs as this kernel (0 = 1) */
   /* The fused decode (sched_fused.c); zero for every other kernel. */
   struct cyc_fused {
     uint32_t pool_tokens;   /* FLASH_Q split: > 0, the last split's CTA of a unit first pools the

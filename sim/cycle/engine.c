@@ -6,11 +6,17 @@
 ** flight; a step computes once its tiles have arrived and the previous step
 ** is done, after a barrier (one shared-memory round trip), on the SM's
 ** tensor pipe, then the SFU/FP32 pipes (beside the MMAs when the kernel
-** overlaps them), with its shared-memory traffic on the SM's port. Finishing
+** overlaps them), with its shared-memory traffic on the SM's port; where the
+** kernel's instruction stream is known (kstream.h), each warp also issues the
+** step's instructions in order, one per sm.dependent_issue_cycles, and the
+** CTA's warps take their share of the SM's issue slots (sm.issue_per_clk, a
+** resource like the pipes): the step ends when the last of these ends. Finishing
 ** a step frees its stage for the load `stages` steps ahead. A serial step
 ** (sched_fused.c: a pool before the tiles, the arrival at a unit's counter,
-** a tail) issues its loads only once the CTA's earlier steps are done; the
-** last CTA of a unit to arrive runs the kernel's tail before it retires.
+** a tail, every round of a split merge) issues its loads only once the CTA's
+** earlier steps are done; the last CTA of a unit to arrive runs the kernel's
+** tail before it retires. A kernel the validation's design runs as several
+** launches is charged each launch's overhead.
 ** Invariants checked as it runs: the clock never goes back, an SM never
 ** holds more CTAs than occupancy allows, every stored byte reaches HBM.
 */
@@ -39,8 +45,8 @@ typedef struct cta_state {
 } cta_state;
 
 typedef struct sm_state {
-  double tensor_free, soft_free, smem_free;
-  double tensor_busy, soft_busy, smem_busy;
+  double tensor_free, soft_free, smem_free, issue_free;
+  double tensor_busy, soft_busy, smem_busy, issue_busy;
   uint32_t resident;
 } sm_state;
 
@@ -51,6 +57,7 @@ typedef struct run {
   cyc_mem *mem;
   uint32_t stages, cps, sms;
   double tensor_rate, sfu_rate, fp32_rate, smem_rate, barrier;
+  double warps, issue_rate, dep_issue; /* warps per CTA; SM issue slots per clock; cycles between a warp's issues */
   event *heap;
   size_t nheap, capheap;
   uint64_t seq, now, events, next_cta;
@@ -123,9 +130,12 @@ static int issue(run *r, uint32_t slot, uint32_t step) {
 }
 
 /* Whether step j waits for every earlier step before its loads issue: the prologue and the
-** step after it, the arrival (a CTA's last own step) and the tail. */
+** step after it, the arrival (a CTA's last own step) and the tail; every round of a split merge
+** (its loads wait for the values of the round before). */
 static int serial_step(const run *r, const cta_state *c, uint32_t j) {
-  return (c->npre && j <= c->npre) || (r->k->fz.per_unit && j + 1 >= c->nbase);
+  const cyc_kernel *k = r->k;
+  return (c->npre && j <= c->npre) || (k->fz.per_unit && j + 1 >= c->nbase) ||
+         k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2] > 0;
 }
 
 /* Issues the CTA's next steps while its ring has room (and a serial step's turn has come). */
@@ -169,6 +179,17 @@ static int start_compute(run *r, uint32_t slot) {
     sm->smem_busy += dm;
     if (ms + dm > end)
       end = ms + dm;
+  }
+  if (s->warp_instr > 0) {
+    /* Each warp's instructions one after another; all the CTA's warps' through the SM's issue
+    ** slots, shared with the other resident CTAs. */
+    double di = s->warp_instr * r->warps / r->issue_rate;
+    double is = t0 > sm->issue_free ? t0 : sm->issue_free;
+    sm->issue_free = is + di;
+    sm->issue_busy += di;
+    double fin = fmax(t0 + s->warp_instr * r->dep_issue, is + di);
+    if (fin > end)
+      end = fin;
   }
   r->tensor_flops += s->tensor_flops;
   r->sfu_ops += s->sfu_ops;
@@ -249,6 +270,9 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   r.fp32_rate = a->compute.fp32_flops_per_clk;
   r.smem_rate = a->sm.smem_bytes_per_clk;
   r.barrier = a->sm.smem_latency_cycles;
+  r.warps = m->warps;
+  r.issue_rate = a->sm.issue_per_clk;
+  r.dep_issue = a->sm.dependent_issue_cycles;
   if (r.cps == 0)
     return sim_diag_set(d, SIM_ERR_RULE, "", 0, 0, "kernel.%s does not fit one SM of arch '%s'",
                         spec_kernel_name(k->map), a->name);
@@ -368,7 +392,8 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   snprintf(out->name, sizeof out->name, "%s", k->name);
   out->has_cycle = 1;
   out->cycles = r.end;
-  out->time_s = r.end / clk + a->launch.overhead_s;
+  double launches = k->launches > 1 ? k->launches : 1;
+  out->time_s = r.end / clk + launches * a->launch.overhead_s;
   out->tensor_flops = r.tensor_flops;
   out->sfu_ops = r.sfu_ops;
   out->fp32_flops = r.fp32_flops;
@@ -400,7 +425,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   bt[SIM_BOUND_SMEM] = mb / clk;
   bt[SIM_BOUND_HBM] = ms.hbm_busy_cycles_max / clk;
   bt[SIM_BOUND_L2] = ms.l2_busy_cycles_max / clk;
-  bt[SIM_BOUND_LAUNCH] = a->launch.overhead_s;
+  bt[SIM_BOUND_LAUNCH] = launches * a->launch.overhead_s;
   /* The bound: the busiest resource if it was busy most of the time,
   ** otherwise the kernel waited on latency. */
   sim_bound best = SIM_BOUND_LATENCY;
@@ -414,7 +439,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
     }
   }
   bt[SIM_BOUND_LATENCY] = best == SIM_BOUND_LATENCY ? cycles / clk : 0;
-  if (a->launch.overhead_s > cycles / clk)
+  if (launches * a->launch.overhead_s > cycles / clk)
     best = SIM_BOUND_LAUNCH;
   out->bound = best;
   free_run(&r);

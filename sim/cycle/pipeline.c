@@ -208,6 +208,12 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 4;
+  /* The validation kernel is the group kernel (val_group.cuh): its instruction stream, which is
+  ** an mma.sync kernel's (a wgmma/TMA kernel's stream is not modelled). */
+  if (m->mma == SPEC_MMA_SYNC) {
+    k.instr_per_tile = SPEC_GROUP_INSTR_PER_TILE;
+    k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
+  }
   if (map == SPEC_K_CMP_ATTN) { /* the compressed branch leaves its logits for the selection */
     k.aux_base = BASE(T_LOGITS);
     k.aux_bytes = cyc_ceil_div(tiles, k.splits) * k.bn * 4;
@@ -226,8 +232,13 @@ static sim_status split_decode(ctx *c, const char *name, spec_kernel_id map, uin
   return emit(c, &k, 1.0);
 }
 
-static sim_status decode_combine(ctx *c, const char *name, uint64_t partials, int gated) {
+/* The merge of each row's partials: branch i's parts[i] splits (one branch unless gated), in the
+** validation's launches (full decode: split_combine; NSA: the compressed branch's split_combine,
+** then gate_combine_split over the selected and window branches). */
+static sim_status decode_combine(ctx *c, const char *name, const uint64_t parts[3], int gated,
+                                 uint32_t launches) {
   shape s = shape_of(c->wl);
+  uint64_t partials = parts[0] + parts[1] + parts[2];
   cyc_kernel k;
   base_kernel(c, &k, name, SPEC_K_COMBINE, CYC_K_STREAM);
   k.bm = 1; /* one CTA per query row, as the model */
@@ -242,6 +253,8 @@ static sim_status decode_combine(ctx *c, const char *name, uint64_t partials, in
   k.row_o_bytes = s.dv * s.e;
   k.fp32_per_row = (double)partials * (2.0 * s.dv + 4.0);
   k.sfu_per_pair = (double)partials;
+  memcpy(k.merge_parts, parts, sizeof k.merge_parts);
+  k.launches = launches;
   return emit(c, &k, 1.0);
 }
 /* }==== */
@@ -264,7 +277,8 @@ static sim_status full(ctx *c) {
   case SPEC_PHASE_DECODE: {
     uint64_t splits = 1;
     sim_status st = split_decode(c, "full.decode", SPEC_K_FULL, p->seq_len, T_K, T_V, T_PART, 0, 0, &splits);
-    return st == SIM_OK ? decode_combine(c, "full.decode.combine", splits, 0) : st;
+    const uint64_t parts[3] = {splits, 0, 0};
+    return st == SIM_OK ? decode_combine(c, "full.decode.combine", parts, 0, 1) : st;
   }
   }
   return SIM_ERR_INTERNAL;
@@ -444,6 +458,10 @@ static sim_status selected_fwd(ctx *c) {
   k.tensor_per_pair = 2.0 * (double)(s.dk + s.dv);
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 4;
+  if (k.tok_per_cta <= 1 && c->wl->kernel[SPEC_K_SELECTED].mma == SPEC_MMA_SYNC) { /* the group kernel (val_group.cuh) */
+    k.instr_per_tile = SPEC_GROUP_INSTR_PER_TILE;
+    k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
+  }
   return emit(c, &k, 1.0);
 }
 
@@ -717,8 +735,10 @@ static sim_status nsa(ctx *c) {
     if (st == SIM_OK)
       st = split_decode(c, "nsa.window.decode", SPEC_K_WINDOW, (uint64_t)tk.window, T_KW, T_VW,
                         T_PART_W, s.s - (uint64_t)tk.window, 0, &sw);
-    if (st == SIM_OK)
-      st = decode_combine(c, "nsa.combine.decode", sc + ss + sw, 1);
+    if (st == SIM_OK) {
+      const uint64_t parts[3] = {sc, ss, sw};
+      st = decode_combine(c, "nsa.combine.decode", parts, 1, 2);
+    }
     return st;
   }
   }

@@ -109,6 +109,16 @@ static uint32_t union_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   return m * (uint32_t)(k->wl->attention.selection.block / k->bn);
 }
 
+/* STREAM as a split merge: per branch, SPEC_MERGE_PASSES passes of ceil(parts / unroll) rounds. */
+static uint32_t merge_rounds(uint64_t parts) { return (uint32_t)cyc_ceil_div(parts, SPEC_MERGE_UNROLL); }
+
+static uint32_t merge_steps(const cyc_kernel *k) {
+  uint32_t n = 0;
+  for (int b = 0; b < 3; b++)
+    n += SPEC_MERGE_PASSES * merge_rounds(k->merge_parts[b]);
+  return n ? n : 1;
+}
+
 static uint32_t flash_q_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   if (k->sel_keys)
     cyc_sel_get(k->sel, (uint32_t)((cta / k->splits) / k->wl->problem.heads_kv),
@@ -148,7 +158,7 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return (uint32_t)(nq ? cyc_ceil_div(nq * k->group, k->bm) : 0);
   }
   case CYC_K_STREAM:
-    return 1;
+    return merge_steps(k);
   case CYC_K_COMPRESS:
     return 1 + (uint32_t)cyc_ceil_div(k->weights_bytes, 65536);
   case CYC_K_DEC_SELECT:
@@ -210,10 +220,12 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
     double tile = (double)k->bn * (k->row_k_bytes + (k->loads_k_only ? 0 : k->row_v_bytes));
     o->smem_bytes += tile * (1.0 + k->smem_readers);
     flash_compute(k, o, (double)k->bm * k->bn, (double)k->bm);
+    o->warp_instr += k->instr_per_tile;
   }
   if (i == 0)
     o->smem_bytes += 2.0 * rows * k->row_q_bytes;
   if (i + 1 == n) {
+    o->warp_instr += k->instr_fixed;
     uint64_t slot = k->keys == CYC_KEYS_SPLIT ? cta : unit * k->rows + j * k->bm;
     uint64_t orows = k->keys == CYC_KEYS_SPLIT ? k->rows : rows;
     cyc_range_set(&o->store[o->nstore++], k->o_base + slot * (k->keys == CYC_KEYS_SPLIT ? orows : 1) * k->row_o_bytes,
@@ -311,9 +323,12 @@ static void step_selected(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
   double rows = (double)cyc_ceil_div(k->group, k->bm) * k->bm;
   flash_compute(k, o, rows * k->bn, 0);
-  if (i + 1 == n)
+  o->warp_instr = k->instr_per_tile;
+  if (i + 1 == n) {
+    o->warp_instr += k->instr_fixed;
     cyc_range_set(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, k->row_o_bytes, k->group,
           k->rows * k->row_o_bytes);
+  }
 }
 
 static void step_kv_outer(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
@@ -345,10 +360,46 @@ static void step_kv_outer(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
           lp * (k->row_k_bytes + k->row_v_bytes), 1, 0);
 }
 
-static void step_stream(const cyc_kernel *k, uint64_t cta, cyc_step *o) {
+/* Step i of a split merge (one row per CTA): round r of pass p over branch b's partials. Pass 0
+** loads the round's lse (and, in the first step, the other inputs), pass 1 loads them again (from
+** L2: ncu counts 3-5% more L2 reads for the decode merges than one pass over the partials,
+** reports/validation-h200.md's traffic table), pass 2 loads their o. */
+static void step_merge(const cyc_kernel *k, uint64_t cta, uint32_t step, uint32_t n, cyc_step *o) {
+  uint64_t total = k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2];
+  uint64_t entry = k->in_row[0] / total, first = 0, b = 0;
+  uint32_t i = step;
+  for (; b < 2 && i >= SPEC_MERGE_PASSES * merge_rounds(k->merge_parts[b]); b++) {
+    i -= SPEC_MERGE_PASSES * merge_rounds(k->merge_parts[b]);
+    first += k->merge_parts[b];
+  }
+  uint32_t rounds = merge_rounds(k->merge_parts[b]), pass = i / rounds, r = i % rounds;
+  uint64_t p0 = first + (uint64_t)r * SPEC_MERGE_UNROLL, end = first + k->merge_parts[b];
+  uint64_t np = p0 + SPEC_MERGE_UNROLL < end ? SPEC_MERGE_UNROLL : end - p0;
+  /* The row's partials: every o, then every lse (separate arrays, as the kernels keep them). */
+  uint64_t row = k->in_base[0] + cta * k->in_row[0];
+  if (pass < 2)
+    cyc_range_set(&o->load[o->nload++], row + total * (entry - 8) + p0 * 8, np * 8, 1, 0);
+  else
+    cyc_range_set(&o->load[o->nload++], row + p0 * (entry - 8), np * (entry - 8), 1, 0);
+  if (pass == 2) { /* the weighted sum of these partials' o */
+    o->fp32_flops = k->fp32_per_row * (double)np / (double)total;
+    o->sfu_ops = k->sfu_per_pair * (double)np / (double)total;
+  }
+  if (step == 0)
+    for (uint32_t j = 1; j < k->nin; j++)
+      cyc_range_set(&o->load[o->nload++], k->in_base[j] + cta * k->in_row[j], k->in_row[j], 1, 0);
+  if (step + 1 == n)
+    cyc_range_set(&o->store[o->nstore++], k->o_base + cta * k->row_o_bytes, k->row_o_bytes, 1, 0);
+}
+
+static void step_stream(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
+  if (k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2]) {
+    step_merge(k, cta, i, n, o);
+    return;
+  }
   uint64_t r0 = cta * k->bm, rows = r0 + k->bm < k->total_rows ? k->bm : k->total_rows - r0;
-  for (uint32_t i = 0; i < k->nin; i++)
-    cyc_range_set(&o->load[o->nload++], k->in_base[i] + r0 * k->in_row[i], rows * k->in_row[i], 1, 0);
+  for (uint32_t j = 0; j < k->nin; j++)
+    cyc_range_set(&o->load[o->nload++], k->in_base[j] + r0 * k->in_row[j], rows * k->in_row[j], 1, 0);
   cyc_range_set(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
   o->fp32_flops = k->fp32_per_row * rows;
   o->sfu_ops = k->sfu_per_pair * rows;
@@ -398,7 +449,7 @@ void cyc_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cons
   case CYC_K_FLASH_KV: step_flash_kv(k, cta, i, n, o); break;
   case CYC_K_SELECTED: step_selected(k, cta, i, n, blk, o); break;
   case CYC_K_KV_OUTER: step_kv_outer(k, cta, i, n, o); break;
-  case CYC_K_STREAM: step_stream(k, cta, o); break;
+  case CYC_K_STREAM: step_stream(k, cta, i, n, o); break;
   case CYC_K_COMPRESS: step_compress(k, cta, i, n, o); break;
   case CYC_K_DEC_SELECT: cyc_step_select(k, cta, i, n, o); break;
   case CYC_K_DEC_BRANCHES: cyc_step_branch(k, cta, i, n, blk, o); break;
