@@ -15,14 +15,6 @@
 
 #include "mdl_int.h"
 
-double mdl_topn_instr(double n_valid, double n, double forced, double threads) {
-  if (n_valid <= n)
-    return MDL_TOPN_INSTR_FIXED;
-  double per_pick = MDL_TOPN_INSTR_PER_PICK + MDL_TOPN_INSTR_PER_ELEM * ceil(n_valid / threads) +
-                    MDL_TOPN_INSTR_PER_WARP * (threads / 32.0 - 1.0);
-  return fmax(0.0, n - forced) * per_pick + MDL_TOPN_INSTR_FIXED;
-}
-
 void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
                 sim_kernel_stats *out) {
   const spec_mapping *m = &wl->kernel[w->map];
@@ -35,6 +27,13 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   double rate = spec_kernel_tensor_flops_per_clk(a, wl, w->map);
   double *bt = out->bound_time_s;
   bt[SIM_BOUND_TENSOR] = w->tensor_flops * per_cta / (rate * clk);
+  /* mma.sync: the calibrated sync rate holds with the calibration kernel's warps per scheduler;
+  ** with fewer, a warp's dependent MMAs and operand loads leave the pipe idle (kstream_more.h). */
+  if (m->mma == SPEC_MMA_SYNC) {
+    mdl_occ o = mdl_occupancy(a, wl, w->map);
+    double wps = fmin(busy, o.ctas_per_sm ? o.ctas_per_sm : 1) * m->warps / a->sm.issue_per_clk;
+    bt[SIM_BOUND_TENSOR] /= fmin(1.0, wps / SPEC_SYNC_TENSOR_WARPS_PER_SCHED);
+  }
   /* The tail's arithmetic runs on one SM after the rest: not spread over the grid. */
   bt[SIM_BOUND_FP32] = (w->fp32_flops - w->tail_units * w->tail_fp32) * per_cta / (a->compute.fp32_flops_per_clk * clk);
   bt[SIM_BOUND_SFU] = (w->sfu_ops - w->tail_units * w->tail_sfu) * per_cta / (a->compute.sfu_ops_per_clk * clk);
@@ -52,7 +51,14 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   ** their share of the issue rate; the fixed instructions (prologue, epilogue) add to it. */
   double miss = w->l2_read_bytes > 0 ? fmin(1.0, w->hbm_read_bytes / w->l2_read_bytes) : 1.0;
   double lat_s = a->l2.hit_latency_cycles / clk + miss * a->hbm.latency_ns * 1e-9;
-  double cpr = occ.ctas_per_sm ? occ.ctas_per_sm : 1;
+  double cpr = occ.ctas_per_sm ? occ.ctas_per_sm : 1, warps = m->warps;
+  /* The counts are the validate/ kernels' (warp-level mma.sync, cp.async): a wgmma/TMA kernel
+  ** (mma: async) issues far fewer instructions per tile, and its stream is not modelled. */
+  int stream = m->mma == SPEC_MMA_SYNC && (w->warp_instr_per_iter > 0 || w->warp_instr_fixed > 0);
+  if (stream && w->grid_ctas_per_sm > 0) {
+    cpr = w->grid_ctas_per_sm;
+    warps = w->grid_warps > 0 ? w->grid_warps : warps;
+  }
   double waves_ceil = ceil(ctas / (sms * cpr));
   double ahead = m->stages > 1 ? m->stages - 1.0 : 1.0;
   /* One step of every resident CTA must also come through the device's bandwidth: what a CTA
@@ -64,18 +70,22 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   double step_hbm = fmin(w->tile_bytes, w->hbm_read_bytes / steps);
   double step_bw = resident * step_hbm / (a->hbm.bandwidth * a->efficiency.hbm);
   double step_s = lat_s / ahead, fixed_s = 0;
-  /* The counts are the validate/ kernels' (warp-level mma.sync, cp.async): a wgmma/TMA kernel
-  ** (mma: async) issues far fewer instructions per tile, and its stream is not modelled. */
-  if (m->mma == SPEC_MMA_SYNC && (w->warp_instr_per_iter > 0 || w->warp_instr_fixed > 0)) {
-    double resident_warps = fmin(busy, cpr) * m->warps;
+  if (stream) {
+    double resident_warps = fmin(busy, cpr) * warps;
     double cpi = fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk);
     if (w->issue_cycles > 0)
       cpi = fmax(cpi, w->issue_cycles + (resident_warps / a->sm.issue_per_clk - w->issue_warps));
-    step_s = fmax(step_s, w->warp_instr_per_iter * cpi / clk);
     fixed_s = w->warp_instr_fixed * cpi / clk;
+    step_s = w->loads_serial ? lat_s + w->warp_instr_per_iter * cpi / clk
+                             : fmax(step_s, w->warp_instr_per_iter * cpi / clk);
   }
   double extra_s = fixed_s + (MDL_PROLOGUE_TRIPS - 1.0 + w->sync_trips) * lat_s;
   double fill_s = fmax(lat_s, step_bw);
+  /* Serial loads: every round trip is on the path already, each step's own. */
+  if (stream && w->loads_serial) {
+    extra_s = fixed_s + w->sync_trips * lat_s;
+    fill_s = 0;
+  }
   bt[SIM_BOUND_LATENCY] = waves_ceil * (w->iters_per_cta * step_s + extra_s) + fill_s + w->serial_trips * lat_s;
   /* Where the bandwidth share of a step is the longer, the path is HBM's: the stream plus what
   ** it cannot overlap (the first tiles, the prologue and epilogue). */

@@ -78,6 +78,37 @@ void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id m
 /* }==== */
 
 /* {==== Backward ==== */
+void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id map, const char *name,
+                    double rows, double ctas, double tile_bytes, mdl_work *w) {
+  const spec_problem *pr = &wl->problem;
+  double dv = pr->head_dim_v, e = spec_dtype_bytes(pr->dtype);
+  *w = (mdl_work){0};
+  w->name = name;
+  w->map = map;
+  w->ctas = ctas;
+  w->fp32_flops = 2.0 * rows * dv;
+  w->l2_read_bytes = 2.0 * rows * dv * e;
+  w->hbm_read_bytes = w->l2_read_bytes;
+  w->hbm_write_bytes = rows * 4.0;
+  w->iters_per_cta = 1;
+  w->tile_bytes = tile_bytes;
+  if (wl->kernel[map].mma != SPEC_MMA_SYNC)
+    return;
+  /* The validation's bwd_pre_kernel (kstream_more.h): a warp per row in CTAs of 4 warps, as many
+  ** resident as the SM's warp, thread and CTA slots allow; each warp waits out d_v / 64 round
+  ** trips one after another, each followed by its arithmetic, then its reduction and store. So the
+  ** pass is as fast as its resident warps turn over (Little's law on 256 bytes per warp in flight),
+  ** not the HBM bandwidth, unless that is the slower. */
+  w->ctas = ceil(rows / SPEC_DELTA_WARPS);
+  w->grid_warps = SPEC_DELTA_WARPS;
+  w->grid_ctas_per_sm = mdl_grid_ctas_per_sm(a, SPEC_DELTA_WARPS, 0.0);
+  w->iters_per_cta = ceil(dv / SPEC_DELTA_COLS_PER_ROUND);
+  w->tile_bytes = SPEC_DELTA_WARPS * 32.0 * 2.0 * 2.0 * e;
+  w->loads_serial = 1;
+  w->warp_instr_per_iter = SPEC_DELTA_INSTR_PER_ROUND;
+  w->warp_instr_fixed = SPEC_DELTA_INSTR_FIXED;
+}
+
 sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
                          const char *const names[4], double tiles, double keys, sim_pipeline *p,
                          sim_diag *d) {
@@ -92,16 +123,7 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   mdl_work w = {0};
 
   /* delta = rowsum(dO * O): one streaming pass. */
-  w.name = names[0];
-  w.map = map;
-  w.ctas = heads * nq;
-  w.fp32_flops = 2.0 * heads * s.t * s.dv;
-  w.l2_read_bytes = 2.0 * heads * s.t * s.dv * s.e;
-  w.hbm_read_bytes = w.l2_read_bytes;
-  w.hbm_write_bytes = heads * s.t * 4.0;
-  w.smem_bytes = 0;
-  w.iters_per_cta = 1;
-  w.tile_bytes = m->block_m * s.dv * s.e * 2.0;
+  mdl_delta_work(a, wl, map, names[0], heads * s.t, heads * nq, m->block_m * s.dv * s.e * 2.0, &w);
   sim_status st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
     return st;

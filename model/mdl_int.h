@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kstream.h"
+#include "kstream_more.h"
 #include "model.h"
 
 /* Softmax arithmetic per score element besides the exp: scale-and-subtract
@@ -23,50 +24,9 @@
 #define MDL_GROUP_INSTR_PER_TILE SPEC_GROUP_INSTR_PER_TILE
 #define MDL_GROUP_INSTR_FIXED SPEC_GROUP_INSTR_FIXED
 
-/* Warp instructions of the forward scores kernel (validate/kernels/nsa_select.cu scores_kernel<DQK,
-** 8>: one warp per query token, 8 tokens per CTA sharing each 64-key K_cmp tile). Per tile (the loop
-** `for (int it = 0; it < n_it; ++it)`: cp.async of the next K_cmp tile, S^T = K Q^T with per 16 of
-** d_qk one ldmatrix of Q, four of K and 8 mma; 8 (row, half) groups of 4 exp2 with their FMAs, the
-** quad-shuffle head sum and a shared-memory store; Eq. 9 over the tile's 16 selection blocks, R(H+1)
-** shared-memory loads and adds each, then the halo shift and two barriers) at d_qk 128: from ncu on
-** the H200 (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, scores_kernel<128, 8> of
-** nsa_d128_16k: 1.971M SM active cycles x 15.75 warps / 6.63 cycles per issued instruction = 4.68M
-** warp instructions per SM over 62.06 CTAs x 8 warps: 9431 per warp; its CTAs walk 8.5 tiles on
-** average (n_ct = (4(j_max + 1) - 1) / 64 + 1), less the fixed part = 1092 per tile). Per 16 of d_qk
-** beyond 128 the source adds 15 (1 + 4 ldmatrix, 8 mma, half a cp.async with its address). Fixed:
-** the 8 tokens' Q tiles and the first K tile (cp.async with addresses), the 4 lse loads, the halo's
-** zeroing: about 150 (counted from the source). The profile ran 15.75 warps per SM, 3.94 per
-** scheduler, at 6.63 cycles per issued instruction (MDL_SCORES_ISSUE_*). */
-#define MDL_SCORES_INSTR_PER_TILE 1092.0
-#define MDL_SCORES_INSTR_PER_16DK 15.0
-#define MDL_SCORES_INSTR_FIXED 150.0
-#define MDL_SCORES_ISSUE_CYCLES 6.63
-#define MDL_SCORES_ISSUE_WARPS 3.94
-
-/* The unfused decode selection (validate/kernels/nsa_select.cu select_decode_kernel, one CTA of
-** 1024 threads per sequence and KV head): rounds of ceil(n_cmp / 1024) logits per thread, each 16
-** loads in flight and then their exp2 (one dependent round trip per round), a barrier, Eq. 9, a
-** barrier, then one warp's top-n (topn_warp). Counted from the source, per warp:
-** MDL_TOPN_INSTR_PER_ELEM per score a lane scans per pick (the loop `for (int j = lane; j <
-** n_valid; j += 32)`: shared load, compare, two selects, index add, loop test and branch), per pick
-** MDL_TOPN_INSTR_PER_PICK (five rounds of two shuffles and the tie-breaking compare, the chosen
-** lane's update, two __syncwarp and the shared store), and MDL_TOPN_INSTR_FIXED (the forced blocks,
-** the 32-step rank of the ascending output, the store); Eq. 9 MDL_EQ9_INSTR_PER_TERM per term
-** (R(H+1) of them: shared load, bounds test, add, loop). They run on one warp, one after another,
-** at the arch's dependent issue interval. */
-#define MDL_SELDEC_THREADS 1024.0
-#define MDL_TOPN_INSTR_PER_ELEM 7.0
-#define MDL_TOPN_INSTR_PER_PICK 38.0
-#define MDL_TOPN_INSTR_FIXED 100.0
-#define MDL_EQ9_INSTR_PER_TERM 6.0
-/* The fused decode's CTA-wide top-n (validate/kernels/nsa_decode.cu topn_cta): per pick the same
-** warp reduction, then every thread compares the warps' bests (MDL_TOPN_INSTR_PER_WARP each: shared
-** loads, the tie-breaking compare, selects) and the owner of the taken entry rescans its
-** ceil(n_valid / threads) entries. */
-#define MDL_TOPN_INSTR_PER_WARP 6.0
-/* Warp instructions on the critical path of a top-n of n of n_valid scores (forced: initial +
-** local) by `threads` threads (32: topn_warp; a CTA: topn_cta). */
-double mdl_topn_instr(double n_valid, double n, double forced, double threads);
+/* The scores kernel's instruction stream and measured issue interval (SPEC_SCORES_*), the decode
+** selections' Eq. 9 and top-n tails (spec_topn_instr, spec_seldec_tail_instr, SPEC_SELDEC_THREADS):
+** sim/spec/kstream.h, shared with the cycle engine (sources there). */
 
 /* What one kernel launch must do. Counts are totals over the grid. */
 typedef struct mdl_work {
@@ -91,6 +51,13 @@ typedef struct mdl_work {
   ** and the warps per scheduler it was measured with: with more (fewer) warps on a scheduler each
   ** instruction waits one issue slot more (less) per warp, the scheduler issuing one per clock. */
   double issue_cycles, issue_warps;
+  /* Where the kernel's own grid is not its mapping's (an elementwise pass run beside a tiled kernel:
+  ** the backward's delta pass), its warps per CTA and resident CTAs per SM (0: the mapping's). */
+  double grid_warps, grid_ctas_per_sm;
+  /* 1: a step's loads wait for the previous step's instructions (no prefetch: unrolled loads then
+  ** their arithmetic), so a step is its round trip plus its instructions, and nothing precedes the
+  ** first step's loads but the fixed instructions. */
+  int loads_serial;
   double launches;           /* launches the design runs as this kernel (0 = 1) */
   /* Dependent round trips outside the tile pipeline: sync_trips each CTA adds to it (an arrival
   ** atomic at L2 after its loop), serial_trips once on the critical path (the fused decode's pool). */
@@ -115,6 +82,9 @@ typedef struct mdl_occ {
 
 /* {==== occupancy.c ==== */
 mdl_occ mdl_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_id k);
+/* Resident CTAs per SM of a grid of CTAs of `warps` warps at regs_per_thread and no shared memory
+** (an elementwise kernel's own grid, not its mapping's). */
+double mdl_grid_ctas_per_sm(const spec_arch *a, double warps, double regs_per_thread);
 /* }==== */
 
 /* {==== bounds.c ==== */
@@ -164,6 +134,10 @@ void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id m
 sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
                          const char *const names[4], double tiles, double keys, sim_pipeline *p,
                          sim_diag *d);
+/* The backward's delta pass over rows (token, query head) rows as map's kernel; ctas and tile_bytes
+** as the mapping would run it (the validation's own grid and stream replace them under mma: sync). */
+void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id map, const char *name,
+                    double rows, double ctas, double tile_bytes, mdl_work *w);
 /* KV splits per (sequence, KV head) of a split-KV decode over keys with map's tiles: split_kv,
 ** or 0 for enough CTAs to fill the SMs twice (no more than the KV tiles). */
 double mdl_decode_splits(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,

@@ -93,6 +93,25 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   w.smem_bytes = 2.0 * w.l2_read_bytes;
   w.iters_per_cta = gemv ? 1.0 : ceil(m->block_m * s.l / m->block_n) * (mlp ? 2.0 : 1.0);
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  if (!mlp && m->mma == SPEC_MMA_SYNC) {
+    /* The validation's mean pool (kstream_more.h): a thread per 8 columns of an output row, CTAs
+    ** of 256 threads, as many resident as threads and registers allow. Each thread's loads come
+    ** in dependent rounds, each round followed by its adds: ceil(l / 8) rounds of 8 rows forward
+    ** (decode times a step that compresses one block per sequence and KV head, as validate/ does:
+    ** the bytes above stay the average step's), and the backward's gather of the l / d
+    ** compressed rows that cover a token, one per round. */
+    double cols = (s.dk + s.dv) / 8.0;
+    double out_rows = scale_bwd > 1 ? groups * s.s : groups * fmax(1.0, blocks_per_group);
+    double rows_per_round = scale_bwd > 1 ? 1.0 : fmin(s.l, SPEC_MEAN_ROWS_PER_ROUND);
+    w.ctas = ceil(out_rows * cols / SPEC_MEAN_THREADS);
+    w.grid_warps = SPEC_MEAN_THREADS / 32.0;
+    w.grid_ctas_per_sm = mdl_grid_ctas_per_sm(a, w.grid_warps, m->regs_per_thread);
+    w.iters_per_cta = scale_bwd > 1 ? ceil(s.l / s.d) : ceil(s.l / rows_per_round);
+    w.tile_bytes = SPEC_MEAN_THREADS * rows_per_round * 16.0;
+    w.loads_serial = 1;
+    w.warp_instr_per_iter = rows_per_round * SPEC_MEAN_INSTR_PER_ROW;
+    w.warp_instr_fixed = SPEC_MEAN_INSTR_FIXED;
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -117,15 +136,14 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
     w.hbm_write_bytes = groups * s.n * 4.0;
     /* As select_decode_kernel runs it: rounds of 1024 logits, each a dependent round trip; then
     ** Eq. 9 and one warp's top-n as the CTA's serial tail, behind two barriers. */
-    double rounds = fmax(1.0, ceil(s.nc / MDL_SELDEC_THREADS));
+    double rounds = fmax(1.0, ceil(s.nc / SPEC_SELDEC_THREADS));
     double n_valid = fmin(cand, floor((s.s - 1.0) / s.lp) + 1.0);
     double forced = (double)wl->attention.selection.initial + wl->attention.selection.local;
     w.iters_per_cta = rounds;
     w.tile_bytes = s.g * s.nc * 4.0 / rounds;
     w.tail_units = groups;
     w.tail_barriers = 2.0;
-    w.tail_instr = ceil(n_valid / MDL_SELDEC_THREADS) * (s.lp / s.d) * (s.l / s.d) * MDL_EQ9_INSTR_PER_TERM +
-                   mdl_topn_instr(n_valid, s.n, forced, 32.0);
+    w.tail_instr = spec_seldec_tail_instr(n_valid, s.n, forced, s.lp, s.l, s.d);
     return mdl_emit(a, wl, &w, p, d);
   }
   /* A CTA holds block_m rows: the G heads of block_m/G query tokens. */
@@ -159,11 +177,11 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
   /* The validation's scores_kernel: its instruction stream and measured issue interval. */
   /* Its stream is one token's (a warp per token, the group padded to 16 MMA columns): a CTA of
   ** more tokens than warps (groups of fewer than 16 heads) runs several per warp. */
-  w.warp_instr_per_iter = (MDL_SCORES_INSTR_PER_TILE + MDL_SCORES_INSTR_PER_16DK * (s.dk - 128.0) / 16.0) *
+  w.warp_instr_per_iter = spec_scores_instr_per_tile(s.dk) *
                           fmax(1.0, ceil(tok_per_cta / (m->warps ? m->warps : 1)));
-  w.warp_instr_fixed = MDL_SCORES_INSTR_FIXED;
-  w.issue_cycles = MDL_SCORES_ISSUE_CYCLES;
-  w.issue_warps = MDL_SCORES_ISSUE_WARPS;
+  w.warp_instr_fixed = SPEC_SCORES_INSTR_FIXED;
+  w.issue_cycles = SPEC_SCORES_ISSUE_CYCLES;
+  w.issue_warps = SPEC_SCORES_ISSUE_WARPS;
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -263,6 +281,20 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
     w.smem_bytes = kv_l2u * 2.0 + 2.0 * rows_tok / s.lp * s.dk * s.e;
     w.iters_per_cta = union_tiles / (s.t / tok) * s.lp / m->block_n;
     w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+    /* The validation's attn_union_kernel (kstream_more.h): one producer warp issues every copy of
+    ** the union's tiles, each consumer warp computes its own token's tiles and passes the others;
+    ** the CTA's path per union tile is the longer of the two streams, at the kernel's measured
+    ** issue interval. Fixed: the list union, TOK x n entries each scanning the TOK lists. */
+    double own = sum_blocks / s.t * s.lp / m->block_n;
+    double share = w.iters_per_cta > 0 ? fmin(1.0, own / w.iters_per_cta) : 1.0;
+    double producer = SPEC_UNION_PRODUCER_SLOTS_PER_TILE * (s.dk + s.dv) / 256.0 * m->block_n / 64.0;
+    double consumer = (SPEC_UNION_CONSUMER_INSTR_PER_TILE + SPEC_UNION_CONSUMER_INSTR_PER_16DK * (s.dk - 128.0) / 16.0) *
+                          m->block_n / 64.0 * share +
+                      SPEC_UNION_CONSUMER_INSTR_SKIP * (1.0 - share);
+    w.warp_instr_per_iter = fmax(producer, consumer);
+    w.warp_instr_fixed = SPEC_UNION_INSTR_FIXED + SPEC_UNION_INSTR_PER_SCAN * tok * fmin(s.n, 32.0);
+    w.issue_cycles = SPEC_UNION_ISSUE_CYCLES;
+    w.issue_warps = SPEC_UNION_ISSUE_WARPS;
     return mdl_emit(a, wl, &w, p, d);
   }
   /* Group-centric (the paper's kernel): one CTA per (token, KV head); the
@@ -319,15 +351,8 @@ static sim_status selected_bwd(const spec_arch *a, const spec_workload *wl, sim_
   double rows_exec = groups * row_tiles * m->block_m * sum_blocks * s.lp;
   double qdo = heads * s.t * ((s.dk + s.dv) * s.e + 8.0);
   mdl_work w = {0};
-  w.name = "nsa.selected.bwd.pre";
-  w.map = SPEC_K_SELECTED;
-  w.ctas = groups * s.t;
-  w.fp32_flops = 2.0 * heads * s.t * s.dv;
-  w.l2_read_bytes = 2.0 * heads * s.t * s.dv * s.e;
-  w.hbm_read_bytes = w.l2_read_bytes;
-  w.hbm_write_bytes = heads * s.t * 4.0;
-  w.iters_per_cta = 1;
-  w.tile_bytes = s.g * s.dv * s.e * 2.0;
+  mdl_delta_work(a, wl, SPEC_K_SELECTED, "nsa.selected.bwd.pre", heads * s.t, groups * s.t,
+                 s.g * s.dv * s.e * 2.0, &w);
   sim_status st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
     return st;

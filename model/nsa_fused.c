@@ -102,7 +102,7 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
   w.tail_bytes = s.nsel * 4.0;
   w.tail_fp32 = s.nsel * log2(s.n);
   w.tail_barriers = 1.0 + 2.0 * picks;
-  w.tail_instr = mdl_topn_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
+  w.tail_instr = spec_topn_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
   return mdl_emit(a, wl, &w, p, d);
 }
 

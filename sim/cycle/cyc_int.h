@@ -40,9 +40,11 @@ typedef struct cyc_step {
   cyc_range store[2];
   uint32_t nstore;
   double tensor_flops, sfu_ops, fp32_flops, smem_bytes;
-  /* Instructions each of the CTA's warps issues in order for this step (0: not modelled; the
-  ** pipes alone time it). */
-  double warp_instr;
+  /* Instructions each of the step's issuing warps issues in order for this step (0: not
+  ** modelled; the pipes alone time it), and how many of the CTA's warps issue them (0: all; a
+  ** serial tail on one warp: 1). */
+  double warp_instr, issue_warps;
+  int dep_only; /* issued at sm.dependent_issue_cycles, not the kernel's measured interval */
 } cyc_step;
 
 typedef enum cyc_kind {
@@ -98,9 +100,22 @@ typedef struct cyc_kernel {
   uint64_t in_base[4], in_row[4];
   uint64_t total_rows;
   double scale;          /* decode compression: expected share of a block per step */
-  /* The group kernel's instruction stream per warp (kstream.h; 0: not modelled): per K/V tile,
-  ** and once per CTA (prologue and epilogue, charged on its last tile step). */
+  /* The validation kernel's instruction stream per warp (kstream.h; 0: not modelled): per K/V
+  ** tile, and once per CTA (prologue and epilogue, charged on its last tile step); the group and
+  ** the scores kernels. issue_cycles > 0: the kernel's own measured cycles per issued instruction
+  ** at issue_warps warps per scheduler (the scores kernel's; 0: sm.dependent_issue_cycles), one
+  ** issue slot more (less) per warp a scheduler holds beyond (below) that. */
   double instr_per_tile, instr_fixed;
+  double issue_cycles, issue_warps;
+  /* STREAM as the unfused decode selection (select_decode_kernel, one CTA per row): sel_rounds
+  ** dependent rounds of the row's inputs, then Eq. 9 (eq9_instr per warp on eq9_warps warps) and
+  ** the top-n (topn_instr on one warp), each behind a barrier. 0 rounds: not this kernel. */
+  uint32_t sel_rounds;
+  /* FLASH_Q as the forward scores: > 0, the validation's select_topn (a second launch, one warp
+  ** per token) runs each token's top-n of its n_valid blocks after the CTA's tiles, on that
+  ** token's warp at the dependent issue interval; counted as one more step of the CTA. */
+  uint32_t topn_tail;
+  double eq9_instr, eq9_warps, topn_instr;
   /* STREAM as a split merge (decode combine): each row merges merge_parts[i] partials of branch
   ** i (a row of in_row[0] bytes: the partials' o, branch after branch, then their 8-byte lse
   ** likewise) in dependent rounds of SPEC_MERGE_UNROLL partials, SPEC_MERGE_PASSES
@@ -126,6 +141,7 @@ typedef struct cyc_kernel {
     uint64_t gates_base, gates_row, out_base, out_row;
     double blk_fp32;        /* DEC_SELECT: Eq. 9 and the block mapping per selection block */
     double topn_fp32;       /* DEC_SELECT: the top-n per unit */
+    double topn_instr;      /* DEC_SELECT: the top-n's warp instructions per unit (kstream.h) */
     double merge_fp32;      /* per split partial of one head merged */
   } fz;
   const spec_workload *wl;

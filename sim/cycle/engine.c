@@ -13,10 +13,10 @@
 ** resource like the pipes): the step ends when the last of these ends. Finishing
 ** a step frees its stage for the load `stages` steps ahead. A serial step
 ** (sched_fused.c: a pool before the tiles, the arrival at a unit's counter,
-** a tail, every round of a split merge) issues its loads only once the CTA's
-** earlier steps are done; the last CTA of a unit to arrive runs the kernel's
-** tail before it retires. A kernel the validation's design runs as several
-** launches is charged each launch's overhead.
+** a tail, every round of a split merge or of the decode selection) issues its
+** loads only once the CTA's earlier steps are done; the last CTA of a unit to
+** arrive runs the kernel's tail before it retires. A kernel the validation's
+** design runs as several launches is charged each launch's overhead.
 ** Invariants checked as it runs: the clock never goes back, an SM never
 ** holds more CTAs than occupancy allows, every stored byte reaches HBM.
 */
@@ -131,11 +131,11 @@ static int issue(run *r, uint32_t slot, uint32_t step) {
 
 /* Whether step j waits for every earlier step before its loads issue: the prologue and the
 ** step after it, the arrival (a CTA's last own step) and the tail; every round of a split merge
-** (its loads wait for the values of the round before). */
+** (its loads wait for the values of the round before) and of the unfused decode selection. */
 static int serial_step(const run *r, const cta_state *c, uint32_t j) {
   const cyc_kernel *k = r->k;
   return (c->npre && j <= c->npre) || (k->fz.per_unit && j + 1 >= c->nbase) ||
-         k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2] > 0;
+         k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2] > 0 || k->sel_rounds > 0;
 }
 
 /* Issues the CTA's next steps while its ring has room (and a serial step's turn has come). */
@@ -181,13 +181,18 @@ static int start_compute(run *r, uint32_t slot) {
       end = ms + dm;
   }
   if (s->warp_instr > 0) {
-    /* Each warp's instructions one after another; all the CTA's warps' through the SM's issue
-    ** slots, shared with the other resident CTAs. */
-    double di = s->warp_instr * r->warps / r->issue_rate;
+    /* Each warp's instructions one after another (at the kernel's measured interval where it has
+    ** one, one issue slot per warp a scheduler holds beyond the profile's); all the issuing
+    ** warps' through the SM's issue slots, shared with the other resident CTAs. */
+    const cyc_kernel *k = r->k;
+    double dep = r->dep_issue;
+    if (k->issue_cycles > 0 && !s->dep_only)
+      dep = fmax(dep, k->issue_cycles + (sm->resident * r->warps / r->issue_rate - k->issue_warps));
+    double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
     double is = t0 > sm->issue_free ? t0 : sm->issue_free;
     sm->issue_free = is + di;
     sm->issue_busy += di;
-    double fin = fmax(t0 + s->warp_instr * r->dep_issue, is + di);
+    double fin = fmax(t0 + s->warp_instr * dep, is + di);
     if (fin > end)
       end = fin;
   }

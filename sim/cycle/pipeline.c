@@ -105,6 +105,20 @@ static void flash_fwd(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id ma
   k->fp32_per_row = (double)s.dv;
 }
 
+/* A forward that runs as the validation's token-major kernel (attn_fwd.cu: mma.sync, a warp per
+** 16 query rows, 64-key tiles): its instruction stream per tile and fixed, at its measured issue
+** interval (kstream.h). */
+static void fwd_stream(ctx *c, cyc_kernel *k) {
+  const spec_mapping *m = &c->wl->kernel[k->map];
+  shape s = shape_of(c->wl);
+  if (m->mma != SPEC_MMA_SYNC || m->block_m != 16u * m->warps || m->block_n != 64)
+    return;
+  k->instr_per_tile = spec_fwd_instr_per_tile((double)s.dk, (double)s.dv);
+  k->instr_fixed = SPEC_FWD_INSTR_FIXED;
+  k->issue_cycles = SPEC_FWD_ISSUE_CYCLES;
+  k->issue_warps = SPEC_FWD_ISSUE_WARPS;
+}
+
 static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id map, cyc_keys keys,
                             uint64_t nkeys, int kt, int vt) {
   shape s = shape_of(c->wl);
@@ -267,6 +281,7 @@ static sim_status full(ctx *c) {
   case SPEC_PHASE_FWD:
     flash_fwd(c, &k, "full.fwd", SPEC_K_FULL, p->causal ? CYC_KEYS_CAUSAL : CYC_KEYS_ALL,
               p->seq_len, T_K, T_V, T_O);
+    fwd_stream(c, &k);
     return emit(c, &k, 1.0);
   case SPEC_PHASE_BWD: {
     static const char *const names[4] = {"full.bwd.pre", "full.bwd.dkdv", "full.bwd.dq",
@@ -385,7 +400,29 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
     k->fp32_per_row = 2.0 * (double)(s.g * nc) + k->fp32_per_row;
     k->sfu_per_pair = (double)(s.g * nc); /* per row, for STREAM */
     k->tensor_per_pair = 0;
+    /* As select_decode_kernel runs it (kstream.h): rounds of SPEC_SELDEC_THREADS logits, each a
+    ** dependent round trip; then, behind a barrier each, Eq. 9 on the warps that hold one of the
+    ** n_valid selection blocks and one warp's top-n, as the model counts them. */
+    double n_valid = fmin(floor((double)(s.s - 1) / (double)lp) + 1.0,
+                          floor((double)(off + s.t - 1) / (double)lp) + 1.0);
+    double forced = (double)at->selection.initial + at->selection.local;
+    k->sel_rounds = (uint32_t)fmax(1.0, ceil((double)nc / SPEC_SELDEC_THREADS));
+    k->eq9_instr = spec_seldec_eq9_instr(n_valid, (double)lp, (double)at->compression.block,
+                                         (double)at->compression.stride);
+    k->eq9_warps = ceil(fmin(SPEC_SELDEC_THREADS, n_valid) / 32.0);
+    k->topn_instr = spec_topn_instr(n_valid, (double)at->selection.count, forced, 32.0);
     return;
+  }
+  /* The validation's scores_kernel (mma.sync): its instruction stream per K_cmp tile of one
+  ** token, several tokens per warp when the CTA holds more tokens than warps, at its measured
+  ** issue interval (kstream.h). */
+  if (m->mma == SPEC_MMA_SYNC) {
+    uint64_t warps = m->warps ? m->warps : 1;
+    k->instr_per_tile = spec_scores_instr_per_tile((double)s.dk) *
+                        (double)(tok > warps ? cyc_ceil_div(tok, warps) : 1);
+    k->instr_fixed = SPEC_SCORES_INSTR_FIXED;
+    k->issue_cycles = SPEC_SCORES_ISSUE_CYCLES;
+    k->issue_warps = SPEC_SCORES_ISSUE_WARPS;
   }
   if (s.b * s.hk * row_tiles < c->a->sm.count) {
     uint64_t tiles = cyc_ceil_div(nc, k->bn);
@@ -398,6 +435,11 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
   } else {
     k->keys = CYC_KEYS_CMP;
     k->ctas = s.b * s.hk * row_tiles;
+    /* The validation runs the top-n as a second kernel (select_topn, a warp per token). */
+    if (m->mma == SPEC_MMA_SYNC && tok <= (m->warps ? m->warps : 1)) {
+      k->topn_tail = 1;
+      k->launches = 2;
+    }
   }
 }
 
@@ -639,6 +681,8 @@ static sim_status fused_decode(ctx *c) {
   ksel.fz.ocmp_o_bytes = s.dv * s.e;
   ksel.fz.blk_fp32 = (double)at->selection.block / (double)d + (double)l / (double)d;
   ksel.fz.topn_fp32 = (double)nsel * log2((double)n);
+  ksel.fz.topn_instr = spec_topn_instr((double)nsel, (double)n, (double)forced,
+                                       SPEC_FUSED_SELECT_WARPS * 32.0);
   ksel.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
   st = emit(c, &ksel, 1.0);
   if (st != SIM_OK)
@@ -682,6 +726,7 @@ static sim_status nsa(ctx *c) {
     st = compress(c, "nsa.compress", 1.0, 0);
     if (st == SIM_OK) {
       flash_fwd(c, &k, "nsa.cmp_attn", SPEC_K_CMP_ATTN, CYC_KEYS_CMP, nc, T_KC, T_VC, T_OC);
+      fwd_stream(c, &k);
       st = emit(c, &k, 1.0);
     }
     if (st == SIM_OK) {
@@ -692,6 +737,7 @@ static sim_status nsa(ctx *c) {
       st = selected_fwd(c);
     if (st == SIM_OK) {
       flash_fwd(c, &k, "nsa.window", SPEC_K_WINDOW, CYC_KEYS_WINDOW, s.s, T_KW, T_VW, T_OW);
+      fwd_stream(c, &k);
       st = emit(c, &k, 1.0);
     }
     if (st == SIM_OK)

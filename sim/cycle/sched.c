@@ -132,7 +132,19 @@ static uint32_t flash_q_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
   }
   uint64_t f, l;
   tile_span(k, cta % nq_tiles(k), &f, &l);
-  return (uint32_t)(l > f ? l - f : 1);
+  return (uint32_t)(l > f ? l - f : 1) + (k->topn_tail ? 1u : 0u);
+}
+
+/* The forward top-n of query tile j's last token (its n_valid = floor(p / l') + 1 blocks). */
+static void step_topn(const cyc_kernel *k, uint64_t j, cyc_step *o) {
+  const spec_attention *at = &k->wl->attention;
+  uint64_t r1 = (j + 1) * k->bm < k->rows ? (j + 1) * k->bm : k->rows;
+  uint64_t pos = (k->wl->problem.seq_len - k->wl->problem.q_len) + r1 - 1;
+  double n_valid = floor((double)pos / at->selection.block) + 1.0;
+  o->warp_instr = spec_topn_instr(n_valid, at->selection.count,
+                                  (double)at->selection.initial + at->selection.local, 32.0);
+  o->issue_warps = (double)(r1 - j * k->bm);
+  o->dep_only = 1;
 }
 
 uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
@@ -157,8 +169,8 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     uint64_t nq = s->start[cta + 1] - s->start[cta];
     return (uint32_t)(nq ? cyc_ceil_div(nq * k->group, k->bm) : 0);
   }
-  case CYC_K_STREAM:
-    return merge_steps(k);
+  case CYC_K_STREAM: /* the decode selection: its rounds, then Eq. 9 and the top-n */
+    return k->sel_rounds ? k->sel_rounds + 2u : merge_steps(k);
   case CYC_K_COMPRESS:
     return 1 + (uint32_t)cyc_ceil_div(k->weights_bytes, 65536);
   case CYC_K_DEC_SELECT:
@@ -191,6 +203,13 @@ static uint64_t sel_key_addr(const cyc_kernel *k, uint64_t unit, uint64_t key, u
 
 static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
                          const int32_t *blk, cyc_step *o) {
+  if (k->topn_tail && k->keys != CYC_KEYS_SPLIT) {
+    if (i + 1 == n) {
+      step_topn(k, cta % nq_tiles(k), o);
+      return;
+    }
+    n--;
+  }
   uint64_t nq = k->keys == CYC_KEYS_SPLIT ? 1 : nq_tiles(k);
   uint64_t j = k->keys == CYC_KEYS_SPLIT ? 0 : cta % nq;
   uint64_t unit = k->keys == CYC_KEYS_SPLIT ? cta / k->splits : cta / nq; /* (b, head) */
@@ -392,9 +411,40 @@ static void step_merge(const cyc_kernel *k, uint64_t cta, uint32_t step, uint32_
     cyc_range_set(&o->store[o->nstore++], k->o_base + cta * k->row_o_bytes, k->row_o_bytes, 1, 0);
 }
 
+/* Step i of the unfused decode selection (one row per CTA): round i < sel_rounds loads its share
+** of the row's logits (the first also the lse) and takes their exp; then Eq. 9 and the group sum
+** on the warps that hold selection blocks; then one warp's top-n, which stores the indices. */
+static void step_seldec(const cyc_kernel *k, uint64_t cta, uint32_t i, cyc_step *o) {
+  uint32_t rounds = k->sel_rounds;
+  if (i < rounds) {
+    uint64_t per = cyc_ceil_div(k->in_row[0], rounds), b0 = (uint64_t)i * per;
+    uint64_t nb = b0 + per < k->in_row[0] ? per : k->in_row[0] - b0;
+    cyc_range_set(&o->load[o->nload++], k->in_base[0] + cta * k->in_row[0] + b0, nb, 1, 0);
+    if (i == 0)
+      for (uint32_t j = 1; j < k->nin; j++)
+        cyc_range_set(&o->load[o->nload++], k->in_base[j] + cta * k->in_row[j], k->in_row[j], 1, 0);
+    o->sfu_ops = k->sfu_per_pair * (double)nb / (double)k->in_row[0];
+    o->fp32_flops = 2.0 * k->sfu_per_pair * (double)nb / (double)k->in_row[0];
+    return;
+  }
+  if (i == rounds) {
+    o->fp32_flops = k->fp32_per_row - 2.0 * k->sfu_per_pair;
+    o->warp_instr = k->eq9_instr;
+    o->issue_warps = k->eq9_warps;
+    return;
+  }
+  o->warp_instr = k->topn_instr;
+  o->issue_warps = 1;
+  cyc_range_set(&o->store[o->nstore++], k->o_base + cta * k->row_o_bytes, k->row_o_bytes, 1, 0);
+}
+
 static void step_stream(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
   if (k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2]) {
     step_merge(k, cta, i, n, o);
+    return;
+  }
+  if (k->sel_rounds) {
+    step_seldec(k, cta, i, o);
     return;
   }
   uint64_t r0 = cta * k->bm, rows = r0 + k->bm < k->total_rows ? k->bm : k->total_rows - r0;

@@ -415,7 +415,7 @@ static const pairing pairs_tab[] = {
     {"cmp_bwd_dq", "nsa.cmp_attn.bwd.dq", SPEC_K_COUNT},
     {"cmp_bwd_compress", "nsa.compress.bwd", SPEC_K_COUNT},
     {"window_bwd_pre", "nsa.window.bwd.pre", SPEC_K_COUNT},
-    {"window_bwd_dkdv", "nsa.window.bwd.dkdv", SPEC_K_COUNT},
+    {"window_bwd_dkdv", "nsa.window.bwd.dkdv", SPEC_K_WINDOW},
     {"window_bwd_dq", "nsa.window.bwd.dq", SPEC_K_COUNT},
     /* The fused decode (validate/kernels/nsa_decode.cu): its rows make build() set
     ** kernel.cmp_attn.design fused. The selection's CTA is fixed (256 threads): no mapping; the

@@ -120,6 +120,32 @@ START_TEST(engine_exact_cycles) {
   cyc_mem_free(m);
 }
 END_TEST
+
+START_TEST(selection_tail_exact_cycles) {
+  /* The unfused decode selection (kstream.h): two dependent rounds of 128 B of logits, then Eq. 9
+  ** (10 instructions on 2 warps) and the top-n (100 on one warp), each after a barrier. Round 0
+  ** misses (ready 501), barrier to 531; round 1 issues only then, misses (1032), barrier to 1062;
+  ** Eq. 9 from 1092: 10 x 4.62 (the default sm.dependent_issue_cycles) -> 1139; the top-n from
+  ** 1169: 100 x 4.62 -> 1631 (its 25 issue slots are not the bound). */
+  cyc_kernel k = stream_kernel(1, 1, 256, 64);
+  k.fp32_per_row = 0;
+  k.sel_rounds = 2;
+  k.eq9_instr = 10;
+  k.eq9_warps = 2;
+  k.topn_instr = 100;
+  cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
+  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  sim_kernel_stats s;
+  memset(&s, 0, sizeof s);
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  ck_assert_uint_eq(s.cycles, 1631);
+  ck_assert_uint_eq(s.hbm_read_bytes, 256);
+  ck_assert_uint_eq(s.hbm_write_bytes, 64);
+  cyc_mem_free(m);
+}
+END_TEST
 /* }==== */
 
 /* {==== closed forms ==== */
@@ -285,8 +311,11 @@ END_TEST
 ** on purpose, when the engine took on the validation kernels' physics (kstream.h): the split
 ** decodes' group-kernel instruction stream (cmp_attn 37840 -> 53089 cycles, selected 10950 ->
 ** 23942, window 6046 -> 14467) and the merge's dependent rounds with its second launch (combine
-** 3651 -> 7894 cycles; its lse read twice, so more L2 bytes: 6925312 -> 7031808). FLOPs and the
-** other kernels are unchanged. */
+** 3651 -> 7894 cycles; its lse read twice, so more L2 bytes: 6925312 -> 7031808); then the
+** decode selection's rounds of logits (4 dependent rounds of 1024 at 64k) and its Eq. 9 and
+** one-warp top-n as the CTA's last two steps (select_scores 8841 -> 24696 cycles; the logits
+** loaded in four slices, so L2 keeps a few more of their bytes: HBM 8385752 -> 8374759). FLOPs
+** and the other kernels are unchanged. */
 START_TEST(default_decode_unchanged) {
   spec_arch a;
   spec_workload w;
@@ -305,7 +334,7 @@ START_TEST(default_decode_unchanged) {
     double flops;
   } want[] = {{"nsa.compress.step", 3599, 381044, 381959, 213632},
               {"nsa.cmp_attn.decode", 53089, 84062208, 85635072, 1352663040},
-              {"nsa.select_scores", 8841, 8385752, 8388608, 6617600},
+              {"nsa.select_scores", 24696, 8374759, 8388608, 6617600},
               {"nsa.selected.decode", 23942, 21168128, 22740992, 338165760},
               {"nsa.window.decode", 14467, 10682368, 12058624, 169082880},
               {"nsa.combine.decode", 7894, 6607613, 7031808, 3474432}};
@@ -318,7 +347,7 @@ START_TEST(default_decode_unchanged) {
     ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
     ck_assert_double_eq_tol(k->flops, want[i].flops, 1e-9 * want[i].flops);
   }
-  ck_assert_double_eq_tol(r.main.total_time_s, 8.586663251e-05, 1e-9 * 8.586663251e-05);
+  ck_assert_double_eq_tol(r.main.total_time_s, 9.453056694e-05, 1e-9 * 9.453056694e-05);
 }
 END_TEST
 
@@ -581,6 +610,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, NULL);
   tcase_add_test(tc, memory_exact_cycles);
   tcase_add_test(tc, engine_exact_cycles);
+  tcase_add_test(tc, selection_tail_exact_cycles);
   suite_add_tcase(s[0], tc);
   tc = tcase_create("agreement");
   tcase_set_timeout(tc, 120);

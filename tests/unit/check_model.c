@@ -304,6 +304,34 @@ START_TEST(union_design_shares_blocks) {
 }
 END_TEST
 
+/* The validation kernels' streams beyond the tiled ones (sim/spec/kstream_more.h), mma.sync only:
+** the delta pass (a warp per row) turns over its resident warps' dependent rounds slower than HBM
+** streams the same bytes; the union kernel's producer warp issues every copy, so 8 tokens per CTA
+** (one CTA of 9 warps per SM) run slower than 2 (three CTAs), as measured on the H200. */
+START_TEST(sync_streams_delta_and_union) {
+  spec_override b[] = {{"problem.phase=bwd"}, {"problem.seq_len=16384"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", b, 2);
+  const sim_kernel_stats async_pre = *kernel(&res.main, "full.bwd.pre");
+  spec_override bs[] = {{"problem.phase=bwd"}, {"problem.seq_len=16384"}, {"kernel.full.mma=sync"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", bs, 3);
+  const sim_kernel_stats *pre = kernel(&res.main, "full.bwd.pre");
+  ck_assert_uint_eq(pre->hbm_read_bytes, async_pre.hbm_read_bytes);
+  ck_assert_uint_eq(pre->ctas, 64u * 16384 / 4);
+  ck_assert_int_eq(pre->bound, SIM_BOUND_LATENCY);
+  ck_assert_double_gt(pre->bound_time_s[SIM_BOUND_LATENCY], 1.3 * pre->bound_time_s[SIM_BOUND_HBM]);
+  spec_override u2[] = {{"attention.selection.pattern=uniform"}, {"kernel.selected.design=group_union"},
+                        {"kernel.selected.block_m=32"}, {"kernel.selected.warps=3"},
+                        {"kernel.selected.stages=2"}, {"kernel.selected.mma=sync"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", u2, 6);
+  const double t2 = kernel(&res.main, "nsa.selected")->time_s;
+  spec_override u8[] = {{"attention.selection.pattern=uniform"}, {"kernel.selected.design=group_union"},
+                        {"kernel.selected.block_m=128"}, {"kernel.selected.warps=9"},
+                        {"kernel.selected.stages=4"}, {"kernel.selected.mma=sync"}};
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", u8, 6);
+  ck_assert_double_gt(kernel(&res.main, "nsa.selected")->time_s, 1.5 * t2);
+}
+END_TEST
+
 /* The backward's dK/dV design group: a CTA per KV tile and KV head, no GQA-sum pass, the same
 ** FLOPs; the compressed branch's staggered walk misses L2 (Q/dO come from HBM about as often as
 ** they are read), the window's neighbouring CTAs meet in it. */
@@ -601,6 +629,7 @@ int main(void) {
   tcase_add_test(tc, pattern_and_l2_matter);
   tcase_add_test(tc, union_design_shares_blocks);
   tcase_add_test(tc, bwd_group_walk);
+  tcase_add_test(tc, sync_streams_delta_and_union);
   tcase_add_test(tc, decode_is_memory_bound_and_scales);
   tcase_add_test(tc, monotonic);
   tcase_add_test(tc, decode_without_split_is_latency_bound);

@@ -1,0 +1,84 @@
+/*
+** sim/spec/kstream_more.h — more of what the validation kernels (validate/kernels/) execute besides
+** FLOPs and bytes, beside sim/spec/kstream.h: the instruction streams and dependent load rounds of
+** the union selected kernel, the mean pool and the backward's delta pass. Used by the analytical
+** model (model/mdl_int.h); numbers are properties of the kernels, not of an arch. Kept apart from
+** kstream.h so that the cycle engine can adopt them later without a second source.
+*/
+#ifndef NSASIM_SPEC_KSTREAM_MORE_H
+#define NSASIM_SPEC_KSTREAM_MORE_H
+
+/* {==== The union selected kernel (validate/kernels/attn_union.cu attn_union_kernel<DQK,DV,TOK,
+** STAGES>: TOK consumer warps, one per token, and one producer warp that issues every cp.async of
+** the CTA) ====
+** Producer, per 64-key tile of the union (the loop `for (int u = 0; u < n_tiles; ++u)` of step
+** 3a: the empty-slot wait, then un_load_tile of K and V, 64 x (d_qk + d_v) / 8 16-byte copies, i.e.
+** (d_qk + d_v) / 4 cp.async per lane with their row/chunk split, predicate, swizzle and address,
+** then the arrival): its time per tile in issue slots at d_qk + d_v = 256, from ncu on the H200
+** (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, attn_union_kernel<128,128,4,2> of
+** nsa_d128_16k_u4s2: 8.194M SM active cycles x 2 resident CTAs over 124.12 CTAs per SM = 132.0k
+** cycles per CTA, / 6.61 cycles per issued instruction = 19,975 issue slots on the CTA's critical
+** path; the CTA's 41.08 union tiles (the model's distinct blocks of 4 tokens at 16k) after the fixed
+** part below: 474 per tile). The profile's instruction total (97.8k per CTA, 17.9k of them the
+** producer's at 432 per tile if the consumers' were only their own tiles) says the consumer warps
+** spend the rest waiting on the producer's full barriers: the producer is the critical path. Scaled
+** with the copies, (d_qk + d_v) / 256. The profile's issue interval: 6.61 cycles at 9.79 warps per
+** SM (2.45 per scheduler). */
+#define SPEC_UNION_PRODUCER_SLOTS_PER_TILE 474.0
+#define SPEC_UNION_ISSUE_CYCLES 6.61
+#define SPEC_UNION_ISSUE_WARPS 2.45
+/* A consumer warp (step 3b), counted from the source: per tile of its own token at d_qk 128, QK^T
+** (8 x (1 + 4 ldmatrix, 8 mma)), the online softmax of its 16 rows over 64 keys (max, shuffles,
+** 64 exp2 with their FMAs, sums, the O rescale of 2 x 16 x 2 values), P V (4 x (4 packs, 8
+** ldmatrix.trans, 16 mma)) and the slot release: about 600; per 16 of d_qk beyond 128 one Q and
+** four K ldmatrix and 8 mma (13); per tile of another token only the full-barrier wait, the mask
+** test and the release (about 18). */
+#define SPEC_UNION_CONSUMER_INSTR_PER_TILE 600.0
+#define SPEC_UNION_CONSUMER_INSTR_PER_16DK 13.0
+#define SPEC_UNION_CONSUMER_INSTR_SKIP 18.0
+/* Fixed per CTA (on every warp's path: the barriers after it): the block compaction, the Q tiles
+** and the union of the TOK lists, where each of TOK x n list entries scans all TOK lists (step 2:
+** `for (int w2 ...) for (int i2 ...)`, about 5 instructions per entry scanned), then the epilogue. */
+#define SPEC_UNION_INSTR_FIXED 200.0
+#define SPEC_UNION_INSTR_PER_SCAN 5.0
+/* }==== */
+
+/* {==== The mean pool (validate/kernels/nsa_compress.cu compress_kernel, and val_mean_chunk8 in
+** val_common.cuh: one thread per 8 output columns, CTAs of 256 threads) ====
+** Each thread sums the block's l rows, `#pragma unroll 8`: 8 loads in flight, then their adds, so
+** ceil(l / 8) dependent round trips. Per row (val_add8 of one 16-byte load): the load and its
+** address, four bf16x2 unpacks of two instructions, eight FADD: about 19. Fixed: the global index,
+** three 64-bit div/mod pairs by runtime values (chunk, head, block; about 25 each on the 32-bit
+** path), the pointers, 1/len and val_store8: about 120. */
+#define SPEC_MEAN_ROWS_PER_ROUND 8.0
+#define SPEC_MEAN_INSTR_PER_ROW 19.0
+#define SPEC_MEAN_INSTR_FIXED 120.0
+#define SPEC_MEAN_THREADS 256.0
+/* }==== */
+
+/* {==== The backward's delta pass (validate/kernels/attn_bwd.cu bwd_pre_kernel: delta =
+** rowsum(dO * O), one warp per (token, head) row, CTAs of 4 warps) ====
+** Each lane loads a bf16x2 of O and of dO per iteration of `for (int i = lane * 2; i < p.d_v; i +=
+** 64)` (d_v is a runtime value: one iteration's loads in flight, then its FMAs), so d_v / 64
+** dependent round trips of 256 bytes per warp. Per iteration: two addresses, two loads, the unpacks
+** and two FMAs, the loop test: about 15. Fixed: the row index, the pointers, five shuffle-adds,
+** the (b, t, h) split of the row (two 64-bit div/mod pairs by runtime values) and the store: about
+** 97. Counted from the source. */
+#define SPEC_DELTA_WARPS 4.0
+#define SPEC_DELTA_COLS_PER_ROUND 64.0
+#define SPEC_DELTA_INSTR_PER_ROUND 15.0
+#define SPEC_DELTA_INSTR_FIXED 97.0
+/* }==== */
+
+/* {==== mma.sync and warps per scheduler ====
+** The arch's tensor_sync_fraction is calibrated on full_fwd_d128_16k (attn_fwd_kernel<128,128,128,
+** 64,2>: 8 warps, 192 registers, one CTA per SM: 2 warps per scheduler). With fewer resident warps per
+** scheduler nothing hides a warp's dependent ldmatrix/mma chain: ncu (reports/measurements/h200/
+** 2026-11-29-h200-run2-ncu.csv, sm__pipe_tensor_op_hmma_cycles_active) shows the backward kernels
+** at 1 warp per scheduler (d_qk 192: 255 registers, one CTA of 4 warps per SM) with the tensor pipe
+** 21-24% active against 34-41% at 2 warps (d_qk 128). The sync rate scales with the warps per
+** scheduler up to this. */
+#define SPEC_SYNC_TENSOR_WARPS_PER_SCHED 2.0
+/* }==== */
+
+#endif
