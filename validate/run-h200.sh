@@ -78,7 +78,7 @@ lts__t_sectors_srcunit_tex_op_read_lookup_hit.sum lts__t_sectors_srcunit_tex_op_
 l1tex__data_pipe_lsu_wavefronts_mem_shared.sum l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum
 l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_st.sum
 sm__warps_active.avg.pct_of_peak_sustained_active sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active
-lts__t_sector_hit_rate.pct"
+lts__t_sector_hit_rate.pct smsp__inst_executed.sum sm__cycles_active.avg"
   ncu --query-metrics > "$BUILD/ncu-metrics.txt" 2>&1 || true
   metrics=""
   for m in $want; do
