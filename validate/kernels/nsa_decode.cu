@@ -322,6 +322,24 @@ bool fused_ok(const val_decode_fused_params *p) {
          p->cmp.logits && p->slc.n_blk <= 128 && p->slc.blk_size % p->slc.block_n == 0 && p->cmp.d_v % 4 == 0;
 }
 
+/* The compressed kernel or the branch kernel (branches) of the compiled mapping of p->cmp, which
+** fused_ok() has checked the branches share. */
+cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, dim3 grid, cudaStream_t s,
+                             val_launch_info *info) {
+  const val_attn_group_params &a = p->cmp;
+#define X(A, B, N, S)                                                                                          \
+  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
+    using C = GrpCfg<A, B, N, S>;                                                                              \
+    return branches ? val_launch(decode_branches_kernel<A, B, N, S>, "decode_branches<" #A "/" #B "/" #N "/" #S \
+                                 ">", grid, dim3(C::NT), C::SMEM_BYTES, s, info, *p, a.pdl)                     \
+                    : val_launch(decode_cmp_kernel<A, B, N, S>, "decode_cmp<" #A "/" #B "/" #N "/" #S ">", grid, \
+                                 dim3(C::NT), C::SMEM_BYTES, s, info, *p, a.pdl);                              \
+  }
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return cudaErrorInvalidValue;
+}
+
 } // namespace
 
 extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
@@ -329,14 +347,7 @@ extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, c
                                      (long long)(p->cmp.seq_k - 1) * p->cmp_stride + p->cmp_len > p->seq_len)))
     return cudaErrorInvalidValue;
   const val_attn_group_params &a = p->cmp;
-  const dim3 grid(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits));
-#define X(A, B, N, S)                                                                                 \
-  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S)                                   \
-    return val_launch(decode_cmp_kernel<A, B, N, S>, "decode_cmp<" #A "/" #B "/" #N "/" #S ">", grid, \
-                      dim3(GrpCfg<A, B, N, S>::NT), GrpCfg<A, B, N, S>::SMEM_BYTES, s, info, *p, p->cmp.pdl);
-  VAL_GRP_MAPPINGS(X)
-#undef X
-  return cudaErrorInvalidValue;
+  return launch_attention(false, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits)), s, info);
 }
 
 extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
@@ -356,14 +367,8 @@ extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params 
   if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
     return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */
   const val_attn_group_params &a = p->slc;
-  const dim3 grid(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * (a.splits + p->win.splits)));
-#define X(A, B, N, S)                                                                                           \
-  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S)                                             \
-    return val_launch(decode_branches_kernel<A, B, N, S>, "decode_branches<" #A "/" #B "/" #N "/" #S ">", grid, \
-                      dim3(GrpCfg<A, B, N, S>::NT), GrpCfg<A, B, N, S>::SMEM_BYTES, s, info, *p, p->cmp.pdl);
-  VAL_GRP_MAPPINGS(X)
-#undef X
-  return cudaErrorInvalidValue;
+  return launch_attention(true, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * (a.splits + p->win.splits))), s,
+                          info);
 }
 
 extern "C" int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages) {
