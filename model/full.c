@@ -109,6 +109,50 @@ void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id 
   w->warp_instr_fixed = SPEC_DELTA_INSTR_FIXED;
 }
 
+/* The validation's dK/dV kernel (bwd_dkdv_kernel, kstream_more.h): one CTA per (sequence, split,
+** KV head, key tile) walks the (head of group, query tile) items that see its keys, a 1/splits share
+** each, issuing SPEC_BWD_DKDV_* per item. Its grid dispatches the key tiles last to first, so
+** in a causal walk the longest CTAs start last: the busiest slot's steps are those of the CTAs
+** before the last `slots` spread over the slots, then the longest of the last (greedy dispatch in
+** ascending length). Key tile k's keys sit at positions k0 * st + off on (compressed branch: st =
+** d, off = l - 1); a window of w ends the query tiles at its last key's position + w - 1. */
+static void dkdv_stream(const spec_arch *a, const spec_workload *wl, spec_kernel_id map, mdl_work *w) {
+  const spec_problem *pr = &wl->problem;
+  const spec_mapping *m = &wl->kernel[map];
+  double dk = pr->head_dim_qk, g = (double)pr->heads_q / pr->heads_kv;
+  double bm = m->block_m, bn = m->block_n, T = (double)pr->q_len, Tk = T, st = 1, off = 0, win = 0;
+  if (map == SPEC_K_CMP_ATTN) {
+    st = wl->attention.compression.stride;
+    off = wl->attention.compression.block - 1.0;
+    Tk = T >= wl->attention.compression.block ? floor((T - wl->attention.compression.block) / st) + 1 : 0;
+  } else if (map == SPEC_K_WINDOW) {
+    win = wl->attention.window;
+  }
+  double splits = m->split_kv > 1 ? m->split_kv : 1.0;
+  double nk = ceil(Tk / bn);
+  if (nk < 1 || !pr->causal)
+    return;
+  w->warp_instr_per_iter = SPEC_BWD_DKDV_INSTR_PER_ITEM + SPEC_BWD_DKDV_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+  w->warp_instr_fixed = SPEC_BWD_DKDV_INSTR_FIXED;
+  w->issue_cycles = SPEC_BWD_DKDV_ISSUE_CYCLES;
+  w->issue_warps = SPEC_BWD_DKDV_ISSUE_WARPS;
+  w->ctas *= splits;
+  double units = w->ctas / nk; /* (sequence, split, KV head) blocks of nk CTAs, dispatched in turn */
+  double slots = a->sm.count * fmax(1.0, mdl_occupancy(a, wl, map).ctas_per_sm);
+  /* Items of key tile k per CTA; the last CTAs dispatched are each unit's k = 0, 1, ... */
+  double total = 0, last = 0, longest = 0;
+  for (double k = 0; k < nk; k++) {
+    double k0 = k * bn, kl = fmin(k0 + bn, Tk) - 1.0;
+    double qf = k0 * st + off, ql = win > 0 ? fmin(T - 1.0, kl * st + off + win - 1.0) : T - 1.0;
+    double items = qf <= ql ? ceil(g * (floor(ql / bm) - floor(qf / bm) + 1.0) / splits) : 0;
+    total += items * units;
+    longest = fmax(longest, items);
+    /* the last `slots` CTAs: whole units from the last back, then the rest of one unit's k = 0.. */
+    last += items * fmin(units, floor(slots / nk) + (k < fmod(slots, nk) ? 1.0 : 0.0));
+  }
+  w->path_iters = fmax(total / slots, fmax(0.0, total - last) / slots + longest);
+}
+
 sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
                          const char *const names[4], double tiles, double keys, sim_pipeline *p,
                          sim_diag *d) {
@@ -165,6 +209,8 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   w.smem_bytes = q_l2 * (1.0 + smem_readers(m)) + heads * tiles * m->block_m * m->block_n * s.e * 2.0;
   w.iters_per_cta = ceil(tiles / nk) * (walk ? s.g : 1.0);
   w.tile_bytes = q_do_tile;
+  if (walk && m->mma == SPEC_MMA_SYNC && map != SPEC_K_CMP_ATTN)
+    dkdv_stream(a, wl, map, &w);
   st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
     return st;
@@ -185,6 +231,13 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   w.smem_bytes = kv_l2 * (1.0 + smem_readers(m)) + q_unique * 2.0;
   w.iters_per_cta = ceil(tiles / nq);
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  if (m->mma == SPEC_MMA_SYNC && m->block_m == 64 && m->block_n == 64 && map != SPEC_K_CMP_ATTN) {
+    /* bwd_dq_kernel's stream (kstream_more.h); its grid starts the longest query tiles first. */
+    w.warp_instr_per_iter = SPEC_BWD_DQ_INSTR_PER_TILE + SPEC_BWD_DQ_INSTR_PER_16DK * (s.dk - 128.0) / 16.0;
+    w.warp_instr_fixed = SPEC_BWD_DQ_INSTR_FIXED;
+    w.issue_cycles = SPEC_BWD_DQ_ISSUE_CYCLES;
+    w.issue_warps = SPEC_BWD_DQ_ISSUE_WARPS;
+  }
   st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
     return st;

@@ -41,6 +41,9 @@ typedef struct mdl_work {
   double hbm_write_bytes;
   double smem_bytes;
   double iters_per_cta;      /* dependent inner-loop steps of the longest CTA */
+  /* Steps on the busiest CTA slot's path where the grid's dispatch order makes it longer than
+  ** waves x iters_per_cta (0: that product; the dK/dV walk's shortest-first order). */
+  double path_iters;
   double tile_bytes;         /* bytes one inner-loop step loads (latency bound) */
   int softmax_overlapped;    /* 1: exp/FP32 run beside the MMAs (warp-specialised) */
   /* The instruction stream of one warp (0: not modelled): instructions outside the tile loop

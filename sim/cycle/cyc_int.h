@@ -10,6 +10,7 @@
 
 #include "cycle.h"
 #include "kstream.h"
+#include "kstream_more.h"
 #include "trace.h"
 
 #define CYC_MAX_RANGES 6
@@ -122,6 +123,23 @@ typedef struct cyc_kernel {
   ** passes per branch: the lse, the lse again, o. 0 parts: one step, all at once. */
   uint64_t merge_parts[3];
   uint32_t launches;     /* launches the validation's design runs as this kernel (0 = 1) */
+  /* The kernel's own grid where it is not its mapping's (an elementwise pass beside a tiled
+  ** kernel: the delta pass, the mean pool): warps per CTA and resident CTAs per SM (0: the
+  ** mapping's). loads_serial: every step's loads wait for the CTA's earlier steps (unrolled loads,
+  ** then their arithmetic: one dependent round trip per step). */
+  uint32_t grid_warps, grid_cps;
+  uint32_t loads_serial;
+  /* STREAM in rounds (the delta pass): each step loads round_bytes of every input row of the
+  ** CTA's rows, ceil(in_row[0] / round_bytes) steps (0: one step, whole rows). */
+  uint64_t round_bytes;
+  /* COMPRESS as the mean pool: each step loads pool_rows tokens of each of the CTA's blocks
+  ** (0: one step, whole blocks). */
+  uint32_t pool_rows;
+  /* SELECTED as the union kernel (kstream_more.h): per union tile the producer warp's issue
+  ** slots; a consumer warp's instructions per tile of its own token (instr_per_tile) and per tile
+  ** of another token (skip_per_tile); the step's path is the longer of the producer and the mean
+  ** consumer, its issue slots all of them. 0: not modelled. */
+  double prod_per_tile, skip_per_tile;
   /* The fused decode (sched_fused.c); zero for every other kernel. */
   struct cyc_fused {
     uint32_t pool_tokens;   /* FLASH_Q split: > 0, the last split's CTA of a unit first pools the

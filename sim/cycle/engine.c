@@ -134,7 +134,7 @@ static int issue(run *r, uint32_t slot, uint32_t step) {
 ** (its loads wait for the values of the round before) and of the unfused decode selection. */
 static int serial_step(const run *r, const cta_state *c, uint32_t j) {
   const cyc_kernel *k = r->k;
-  return (c->npre && j <= c->npre) || (k->fz.per_unit && j + 1 >= c->nbase) ||
+  return k->loads_serial || (c->npre && j <= c->npre) || (k->fz.per_unit && j + 1 >= c->nbase) ||
          k->merge_parts[0] + k->merge_parts[1] + k->merge_parts[2] > 0 || k->sel_rounds > 0;
 }
 
@@ -185,7 +185,9 @@ static int start_compute(run *r, uint32_t slot) {
     ** one, one issue slot per warp a scheduler holds beyond the profile's); all the issuing
     ** warps' through the SM's issue slots, shared with the other resident CTAs. */
     const cyc_kernel *k = r->k;
-    double dep = r->dep_issue;
+    /* A scheduler holding more warps than the dependent interval covers gives each one slot in
+    ** turn (the model's cpi = max(dependent interval, resident warps / issue_per_clk)). */
+    double dep = fmax(r->dep_issue, sm->resident * r->warps / r->issue_rate);
     if (k->issue_cycles > 0 && !s->dep_only)
       dep = fmax(dep, k->issue_cycles + (sm->resident * r->warps / r->issue_rate - k->issue_warps));
     double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
@@ -223,7 +225,7 @@ static int dispatch(run *r, uint32_t slot, uint32_t sm) {
 static void retire(run *r, uint32_t slot) {
   cta_state *c = &r->slots[slot];
   r->resident_cycles += (double)(r->now - c->start);
-  r->warp_cycles += (double)(r->now - c->start) * r->k->wl->kernel[r->k->map].warps;
+  r->warp_cycles += (double)(r->now - c->start) * r->warps;
   if (r->o->timeline)
     fprintf(r->o->timeline, "%s,%u,%llu,%llu,%llu,cta\n", r->k->name, c->sm,
             (unsigned long long)c->id, (unsigned long long)c->start,
@@ -269,15 +271,27 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   r.mem = mem;
   r.sms = a->sm.count;
   r.cps = spec_occupancy(a, k->wl, k->map, &limiter);
+  if (k->grid_cps) { /* the kernel's own grid (pipeline.c computes its residency) */
+    r.cps = k->grid_cps;
+    limiter = "grid";
+  }
   r.stages = m->stages ? m->stages : 1;
   r.tensor_rate = spec_kernel_tensor_flops_per_clk(a, k->wl, k->map);
   r.sfu_rate = a->compute.sfu_ops_per_clk;
   r.fp32_rate = a->compute.fp32_flops_per_clk;
   r.smem_rate = a->sm.smem_bytes_per_clk;
   r.barrier = a->sm.smem_latency_cycles;
-  r.warps = m->warps;
+  r.warps = k->grid_warps ? k->grid_warps : m->warps;
   r.issue_rate = a->sm.issue_per_clk;
   r.dep_issue = a->sm.dependent_issue_cycles;
+  /* mma.sync: the calibrated sync rate holds at the calibration kernel's warps per scheduler;
+  ** with fewer resident, nothing hides a warp's dependent operand loads and MMAs
+  ** (kstream_more.h SPEC_SYNC_TENSOR_WARPS_PER_SCHED), as the model scales it. */
+  if (m->mma == SPEC_MMA_SYNC && r.cps > 0) {
+    double busy = ceil((double)k->ctas / (double)r.sms);
+    double wps = fmin((double)r.cps, busy > 0 ? busy : 1.0) * r.warps / r.issue_rate;
+    r.tensor_rate *= fmin(1.0, wps / SPEC_SYNC_TENSOR_WARPS_PER_SCHED);
+  }
   if (r.cps == 0)
     return sim_diag_set(d, SIM_ERR_RULE, "", 0, 0, "kernel.%s does not fit one SM of arch '%s'",
                         spec_kernel_name(k->map), a->name);
@@ -409,7 +423,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   out->smem_bytes = (uint64_t)llround(r.smem_bytes);
   out->ctas = k->ctas;
   out->ctas_per_sm = r.cps;
-  out->occupancy = (double)r.cps * m->warps / a->sm.max_warps;
+  out->occupancy = (double)r.cps * r.warps / a->sm.max_warps;
   snprintf(out->occupancy_limiter, sizeof out->occupancy_limiter, "%s", limiter);
   out->waves = (double)k->ctas / ((double)r.sms * r.cps);
   out->l2_read_hit_rate = ms.l2_read_bytes ? (double)ms.l2_hit_bytes / ms.l2_read_bytes : 0;

@@ -55,6 +55,39 @@ static void base_kernel(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id 
   k->smem_readers = fmax(1.0, fmin((double)m->warps, m->block_m / 16.0));
 }
 
+/* Resident CTAs per SM of a grid of CTAs of `warps` warps at regs_per_thread and no shared
+** memory (an elementwise kernel's own grid, not its mapping's), as model/occupancy.c counts. */
+static uint32_t grid_cps(const spec_arch *a, uint32_t warps, uint32_t regs_per_thread) {
+  uint64_t unit = a->sm.register_alloc_unit ? a->sm.register_alloc_unit : 1;
+  uint64_t per_warp = cyc_ceil_div((uint64_t)regs_per_thread * 32u, unit) * unit;
+  uint64_t cps = a->sm.max_ctas, w = warps ? warps : 1;
+  if (a->sm.max_warps / w < cps)
+    cps = a->sm.max_warps / w;
+  if (a->sm.max_threads / (32u * w) < cps)
+    cps = a->sm.max_threads / (32u * w);
+  if (per_warp && a->sm.registers / (per_warp * w) < cps)
+    cps = a->sm.registers / (per_warp * w);
+  return cps ? (uint32_t)cps : 1u;
+}
+
+/* The backward's delta pass over rows (token, query head) of O and dO as the validation's
+** bwd_pre_kernel runs it under mma: sync (kstream_more.h): a warp per row in CTAs of
+** SPEC_DELTA_WARPS warps on their own grid, d_v / 64 rounds of one 256-byte load pair per warp,
+** each waited out before its arithmetic, then the reduction and the store. */
+static void delta_pass(ctx *c, cyc_kernel *k) {
+  if (c->wl->kernel[k->map].mma != SPEC_MMA_SYNC)
+    return;
+  uint64_t e = spec_dtype_bytes(c->wl->problem.dtype);
+  k->bm = (uint64_t)SPEC_DELTA_WARPS;
+  k->ctas = cyc_ceil_div(k->total_rows, k->bm);
+  k->grid_warps = (uint32_t)SPEC_DELTA_WARPS;
+  k->grid_cps = grid_cps(c->a, k->grid_warps, 0);
+  k->round_bytes = (uint64_t)SPEC_DELTA_COLS_PER_ROUND * e;
+  k->loads_serial = 1;
+  k->instr_per_tile = SPEC_DELTA_INSTR_PER_ROUND;
+  k->instr_fixed = SPEC_DELTA_INSTR_FIXED;
+}
+
 static sim_status emit(ctx *c, const cyc_kernel *k, double scale) {
   sim_kernel_stats *s = sim_pipeline_add(c->p, k->name);
   if (!s)
@@ -134,6 +167,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.o_base = BASE(T_DELTA) + BASE(kt) / 16;
   k.row_o_bytes = 4;
   k.fp32_per_row = 2.0 * (double)s.dv;
+  delta_pass(c, &k);
   sim_status st = emit(c, &k, 1.0);
   if (st != SIM_OK)
     return st;
@@ -335,6 +369,42 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
   k.aux_base = BASE(T_WEIGHTS);
   k.tensor_per_pair = mlp ? factor * 2.0 * (double)(l * (s.dk * s.dk + s.dv * s.dv)) : 0;
   k.fp32_per_row = factor * (double)(l * (s.dk + s.dv));
+  if (!mlp && c->wl->kernel[SPEC_K_COMPRESS].mma == SPEC_MMA_SYNC) {
+    /* The validation's mean pool (kstream_more.h): a thread per 8 columns of a block, CTAs of
+    ** SPEC_MEAN_THREADS threads (here whole blocks per CTA) on their own grid, each thread's loads
+    ** in ceil(l / 8) dependent rounds of 8 tokens, each followed by its adds. Decode times the
+    ** step that compresses each sequence and KV head's newest block, as validate/ measures it
+    ** (a CTA per unit); its bytes and FLOPs stay the average step's (1 / d of them). */
+    uint64_t cols = cyc_ceil_div(s.dk + s.dv, 8);
+    uint64_t per = (uint64_t)SPEC_MEAN_THREADS / cols ? (uint64_t)SPEC_MEAN_THREADS / cols : 1;
+    k.pool_rows = (uint32_t)SPEC_MEAN_ROWS_PER_ROUND;
+    k.loads_serial = 1;
+    k.instr_per_tile = SPEC_MEAN_INSTR_PER_ROW;
+    k.instr_fixed = SPEC_MEAN_INSTR_FIXED;
+    if (decode) {
+      k.rows = 1;
+      k.bm = 1;
+      k.nkeys = l;
+      k.key_stride = s.s;
+      k.ctas = s.b * s.hk;
+    } else {
+      k.rows = nc;
+      k.bm = per;
+      k.ctas = s.b * s.hk * cyc_ceil_div(nc, k.bm);
+    }
+    k.grid_warps = (uint32_t)cyc_ceil_div(k.bm * cols, 32);
+    k.grid_cps = grid_cps(c->a, k.grid_warps, c->wl->kernel[SPEC_K_COMPRESS].regs_per_thread);
+    if (!decode)
+      return emit(c, &k, 1.0);
+    /* the step's time, the average step's work */
+    sim_status st = emit(c, &k, 1.0 / (double)d);
+    if (st == SIM_OK) {
+      sim_kernel_stats *ks = &c->p->kernels[c->p->nkernels - 1];
+      double ovh = c->a->launch.overhead_s;
+      ks->time_s = (ks->time_s - ovh) * (double)d + ovh;
+    }
+    return st;
+  }
   if (decode) {
     /* The newest block only, a GEMV whose weights are split over the SMs. */
     k.rows = 1;
@@ -504,6 +574,20 @@ static sim_status selected_fwd(ctx *c) {
     k.instr_per_tile = SPEC_GROUP_INSTR_PER_TILE;
     k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
   }
+  if (k.tok_per_cta > 1 && m->mma == SPEC_MMA_SYNC) {
+    /* The validation's attn_union_kernel (kstream_more.h): one producer warp issues every copy
+    ** of the union's tiles, the consumer warps their own token's tiles and pass the others', at
+    ** the kernel's measured issue interval; the list union once per CTA. */
+    double bn64 = (double)k.bn / 64.0;
+    k.prod_per_tile = SPEC_UNION_PRODUCER_SLOTS_PER_TILE * (double)(s.dk + s.dv) / 256.0 * bn64;
+    k.instr_per_tile = (SPEC_UNION_CONSUMER_INSTR_PER_TILE +
+                        SPEC_UNION_CONSUMER_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0) * bn64;
+    k.skip_per_tile = SPEC_UNION_CONSUMER_INSTR_SKIP;
+    k.instr_fixed = SPEC_UNION_INSTR_FIXED + SPEC_UNION_INSTR_PER_SCAN * (double)k.tok_per_cta *
+                    fmin((double)c->wl->attention.selection.count, 32.0);
+    k.issue_cycles = SPEC_UNION_ISSUE_CYCLES;
+    k.issue_warps = SPEC_UNION_ISSUE_WARPS;
+  }
   return emit(c, &k, 1.0);
 }
 
@@ -522,6 +606,7 @@ static sim_status selected_bwd(ctx *c) {
   k.o_base = BASE(T_DELTA);
   k.row_o_bytes = 4;
   k.fp32_per_row = 2.0 * (double)s.dv;
+  delta_pass(c, &k);
   sim_status st = emit(c, &k, 1.0);
   if (st != SIM_OK)
     return st;

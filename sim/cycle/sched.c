@@ -170,8 +170,12 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return (uint32_t)(nq ? cyc_ceil_div(nq * k->group, k->bm) : 0);
   }
   case CYC_K_STREAM: /* the decode selection: its rounds, then Eq. 9 and the top-n */
+    if (k->round_bytes) /* the delta pass: rounds of every row's columns */
+      return (uint32_t)cyc_ceil_div(k->in_row[0], k->round_bytes);
     return k->sel_rounds ? k->sel_rounds + 2u : merge_steps(k);
   case CYC_K_COMPRESS:
+    if (k->pool_rows) /* the mean pool: rounds of pool_rows tokens of each block */
+      return (uint32_t)cyc_ceil_div(k->wl->attention.compression.block, k->pool_rows);
     return 1 + (uint32_t)cyc_ceil_div(k->weights_bytes, 65536);
   case CYC_K_DEC_SELECT:
     return cyc_select_steps(k, cta);
@@ -314,7 +318,22 @@ static void step_union(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n
   cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->nkeys + key) * k->row_k_bytes, k->bn * k->row_k_bytes, 1, 0);
   cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->nkeys + key) * k->row_v_bytes, k->bn * k->row_v_bytes, 1, 0);
   o->smem_bytes += (double)k->bn * (k->row_k_bytes + k->row_v_bytes) * 2.0;
-  flash_compute(k, o, 16.0 * (double)blk[tpc * cnt + i / sub] * k->bn, 0);
+  double users = (double)blk[tpc * cnt + i / sub];
+  flash_compute(k, o, 16.0 * users * k->bn, 0);
+  if (k->prod_per_tile > 0) {
+    /* The producer warp issues the tile's copies; each consumer warp whose token chose the block
+    ** computes it, the others pass it: the path is the longer of the producer and the mean
+    ** consumer, the issue slots are everyone's (kstream_more.h). */
+    double share = users / (double)ntok;
+    double cons = k->instr_per_tile * share + k->skip_per_tile * (1.0 - share);
+    o->warp_instr = cons > k->prod_per_tile ? cons : k->prod_per_tile;
+    o->issue_warps = (k->prod_per_tile + (double)ntok * cons) / o->warp_instr;
+    if (i == 0) { /* the list union, on every warp's path behind its barriers */
+      double fixed = k->instr_fixed;
+      o->issue_warps = (o->warp_instr * o->issue_warps + fixed * ((double)ntok + 1.0)) / (o->warp_instr + fixed);
+      o->warp_instr += fixed;
+    }
+  }
   if (i + 1 == n)
     cyc_range_set(&o->store[o->nstore++], k->o_base + qrow * k->row_o_bytes, ntok * k->row_o_bytes, k->group,
           k->rows * k->row_o_bytes);
@@ -448,6 +467,22 @@ static void step_stream(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t 
     return;
   }
   uint64_t r0 = cta * k->bm, rows = r0 + k->bm < k->total_rows ? k->bm : k->total_rows - r0;
+  if (k->round_bytes) {
+    /* The delta pass: round i loads columns [i * round_bytes, ...) of every input row of the
+    ** CTA's rows (a warp per row), then its arithmetic; the reduction and store after the last. */
+    uint64_t c0 = (uint64_t)i * k->round_bytes;
+    uint64_t cb = c0 + k->round_bytes < k->in_row[0] ? k->round_bytes : k->in_row[0] - c0;
+    for (uint32_t j = 0; j < k->nin; j++)
+      cyc_range_set(&o->load[o->nload++], k->in_base[j] + r0 * k->in_row[j] + c0, cb, rows, k->in_row[j]);
+    double f = (double)cb / (double)k->in_row[0];
+    o->fp32_flops = k->fp32_per_row * rows * f;
+    o->sfu_ops = k->sfu_per_pair * rows * f;
+    o->warp_instr = k->instr_per_tile + (i + 1 == n ? k->instr_fixed : 0.0);
+    o->dep_only = 1;
+    if (i + 1 == n)
+      cyc_range_set(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
+    return;
+  }
   for (uint32_t j = 0; j < k->nin; j++)
     cyc_range_set(&o->load[o->nload++], k->in_base[j] + r0 * k->in_row[j], rows * k->in_row[j], 1, 0);
   cyc_range_set(&o->store[o->nstore++], k->o_base + r0 * k->row_o_bytes, rows * k->row_o_bytes, 1, 0);
@@ -464,7 +499,26 @@ static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
   uint64_t tok0 = first * d, ntok = (cnt - 1) * d + l;
   if (tok0 + ntok > k->nkeys)
     ntok = k->nkeys > tok0 ? k->nkeys - tok0 : 0;
-  if (i == 0) {
+  if (k->pool_rows) {
+    /* The mean pool: round i loads tokens [i * pool_rows, ...) of each of the CTA's blocks (a
+    ** thread per 8 columns of a block, its loads unrolled pool_rows deep), then their adds. */
+    uint64_t t0 = (uint64_t)i * k->pool_rows, nt = t0 + k->pool_rows < l ? k->pool_rows : l - t0;
+    if (ntok <= t0)
+      nt = 0;
+    else if (nt > ntok - t0 && cnt == 1)
+      nt = ntok - t0;
+    if (nt) {
+      cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->key_stride + tok0 + t0) * k->row_k_bytes,
+                    nt * k->row_k_bytes, cnt, d * k->row_k_bytes);
+      cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->key_stride + tok0 + t0) * k->row_v_bytes,
+                    nt * k->row_v_bytes, cnt, d * k->row_v_bytes);
+    }
+    double f = (double)nt / (double)l;
+    o->smem_bytes += 2.0 * (double)(cnt * nt) * (double)(k->row_k_bytes + k->row_v_bytes);
+    o->fp32_flops += k->fp32_per_row * cnt * f;
+    o->warp_instr = (double)nt * k->instr_per_tile + (i + 1 == n ? k->instr_fixed : 0.0);
+    o->dep_only = 1;
+  } else if (i == 0) {
     /* Each block reads its own l tokens (rows d tokens apart that overlap): the overlap between
     ** neighbouring blocks is served by L2, as the mean-pool and MLP kernels do it. */
     uint64_t span = ntok < l ? ntok : l;

@@ -81,4 +81,40 @@
 #define SPEC_SYNC_TENSOR_WARPS_PER_SCHED 2.0
 /* }==== */
 
+/* {==== The backward's dK/dV and dQ kernels (validate/kernels/attn_bwd.cu bwd_dkdv_kernel<DQK, DV>
+** and bwd_dq_kernel<DQK, DV>: 4 warps of 16 rows, 64 x 64 tiles; full attention, the window and
+** the compressed branch run the same two kernels) ====
+** From ncu on the H200 (reports/measurements/h200/2026-11-29-h200-run4-inst.csv,
+** smsp__inst_executed.sum = executed warp instructions), per warp: dK/dV of full_bwd_d128_16k (grid
+** 256 x 4 of 4 warps: 1.541e10 / 4096 warps = 3.762M, over 16 heads x 128.5 query tiles = 2056
+** (head, query tile) items per CTA on average) and of win_bwd_d128_16k (1.066e9 / 4096 = 260.3k over
+** 16 x 8.86 = 141.8 items): 1829 per item, 935 fixed (the K/V tile, the first Q/dO copies, the dK/dV
+** stores); cmp_bwd_d128_16k (17 query splits, grid 16 x 4 x 17: 1.023e9 / 4352 = 235.1k over 128
+** items) checks within 0.1%. dQ of full_bwd_d128_16k (grid 256 x 64: 1.248e10 / 65536 = 190.4k over
+** 128.5 K/V tiles) and win_bwd_d128_16k (9.206e8 / 65536 = 14.05k over 8.86): 1474 per tile, 986
+** fixed; cmp_bwd_d128_16k (13.50k over 8.5 tiles) checks within 0.2%. The source's step (dK/dV:
+** S^T = K Q^T, 4 x 16 mma per 16 keys, exp2 of 16 x 64 scores, dV += P^T dO, dP, dS, dK += dS^T Q,
+** 2 x 4 x d / 16 mma with their ldmatrix, the Q/dO cp.async; dQ likewise without dV) accounts for
+** about 1000 and 800 of these; the rest is the scalar softmax and address work of each 64-wide tile.
+** Per 16 of d_qk beyond 128, from full_bwd_d192_16k (1.916e10 and 1.575e10): 111 and 97, above the
+** source's ~35: at 255 registers the d 192 kernels spill (168 and 40 bytes of local memory). Issue
+** interval: SM active cycles x achieved warps / instructions per SM, 4.55 cycles at 1.87 warps per
+** scheduler (dK/dV) and 3.80 at 2.0 (dQ); the d 192 profiles (1 warp per scheduler): 3.91 and 3.39. */
+#define SPEC_BWD_DKDV_INSTR_PER_ITEM 1829.0
+#define SPEC_BWD_DKDV_INSTR_PER_16DK 111.0
+#define SPEC_BWD_DKDV_INSTR_FIXED 935.0
+#define SPEC_BWD_DKDV_ISSUE_CYCLES 4.55
+#define SPEC_BWD_DKDV_ISSUE_WARPS 1.87
+#define SPEC_BWD_DQ_INSTR_PER_TILE 1474.0
+#define SPEC_BWD_DQ_INSTR_PER_16DK 97.0
+#define SPEC_BWD_DQ_INSTR_FIXED 986.0
+#define SPEC_BWD_DQ_ISSUE_CYCLES 3.80
+#define SPEC_BWD_DQ_ISSUE_WARPS 2.0
+/* The dK/dV grid runs its key tiles last to first (ktile = gridDim.x - 1 - blockIdx.x; x fastest,
+** then the KV head, then sequence and split): in a causal walk the shortest CTAs start first and
+** the longest last, so the busiest SM runs past the average (full_bwd_d128_16k: 76% of its
+** elapsed time active on the average SM). The dQ grid runs its query tiles last to first, the
+** longest first. */
+/* }==== */
+
 #endif
