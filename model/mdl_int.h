@@ -21,8 +21,8 @@
 
 /* The group kernel's warp instructions per K/V tile and fixed, and the split merges' dependent
 ** rounds: sim/spec/kstream.h, one source shared with the cycle engine (sources there). */
-#define MDL_GROUP_INSTR_PER_TILE SPEC_GROUP_INSTR_PER_TILE
-#define MDL_GROUP_INSTR_FIXED SPEC_GROUP_INSTR_FIXED
+#define MDL_GROUP_INSTR_PER_TILE SPEC_GRP_INSTR_PER_TILE
+#define MDL_GROUP_INSTR_FIXED SPEC_GRP_INSTR_FIXED
 
 /* The scores kernel's instruction stream and measured issue interval (SPEC_SCORES_*), the decode
 ** selections' Eq. 9 and top-n tails (spec_topn_instr, spec_seldec_tail_instr, SPEC_SELDEC_THREADS):

@@ -96,6 +96,8 @@ typedef struct cyc_kernel {
   uint64_t q_rows_per_token; /* rows of Q (heads) a CTA row stands for */
   uint32_t tok_per_cta;  /* SELECTED with design group_union: consecutive tokens per CTA (0/1: one) */
   uint32_t walk_group;   /* FLASH_KV: a CTA per KV tile and KV head walks every head of its group */
+  uint32_t rev_tiles;    /* FLASH_KV/FLASH_Q: the grid runs its key (query) tiles last to first, as
+                         ** the validation's backward dK/dV (dQ) kernel numbers them (kstream_more.h) */
   /* STREAM: inputs and output per row */
   uint32_t nin;
   uint64_t in_base[4], in_row[4];

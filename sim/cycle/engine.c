@@ -187,9 +187,12 @@ static int start_compute(run *r, uint32_t slot) {
     const cyc_kernel *k = r->k;
     /* A scheduler holding more warps than the dependent interval covers gives each one slot in
     ** turn (the model's cpi = max(dependent interval, resident warps / issue_per_clk)). */
-    double dep = fmax(r->dep_issue, sm->resident * r->warps / r->issue_rate);
+    double share = sm->resident * r->warps / r->issue_rate;
+    double dep = fmax(r->dep_issue, share);
+    /* A kernel's own measured interval stands in for the arch's dependent one (the backward's dQ
+    ** and d 192 kernels issue faster than it), its resident warps' share still bounding it. */
     if (k->issue_cycles > 0 && !s->dep_only)
-      dep = fmax(dep, k->issue_cycles + (sm->resident * r->warps / r->issue_rate - k->issue_warps));
+      dep = fmax(share, k->issue_cycles + (share - k->issue_warps));
     double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
     double is = t0 > sm->issue_free ? t0 : sm->issue_free;
     sm->issue_free = is + di;

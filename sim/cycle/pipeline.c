@@ -195,6 +195,17 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.tensor_per_pair = 2.0 * (double)(2 * s.dk + 2 * s.dv);
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 6;
+  const spec_mapping *m = &c->wl->kernel[map];
+  if (walk && m->mma == SPEC_MMA_SYNC && map != SPEC_K_CMP_ATTN && c->wl->problem.causal && nkeys > 0) {
+    /* The validation's bwd_dkdv_kernel (kstream_more.h SPEC_BWD_DKDV_*, as model/full.c
+    ** dkdv_stream): its stream per (head, query tile) item and fixed, at its measured issue
+    ** interval; its grid runs the key tiles last to first (ktile = gridDim.x - 1 - blockIdx.x). */
+    k.instr_per_tile = SPEC_BWD_DKDV_INSTR_PER_ITEM + SPEC_BWD_DKDV_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0;
+    k.instr_fixed = SPEC_BWD_DKDV_INSTR_FIXED;
+    k.issue_cycles = SPEC_BWD_DKDV_ISSUE_CYCLES;
+    k.issue_warps = SPEC_BWD_DKDV_ISSUE_WARPS;
+    k.rev_tiles = 1;
+  }
   st = emit(c, &k, 1.0);
   if (st != SIM_OK)
     return st;
@@ -206,6 +217,15 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.tensor_per_pair = 2.0 * (double)(2 * s.dk + s.dv);
   k.fp32_per_pair = 6;
   k.fp32_per_row = 0;
+  if (m->mma == SPEC_MMA_SYNC && m->block_m == 64 && m->block_n == 64 && map != SPEC_K_CMP_ATTN) {
+    /* bwd_dq_kernel's stream (kstream_more.h SPEC_BWD_DQ_*, as model/full.c); its grid runs its
+    ** query tiles last to first, the longest first. */
+    k.instr_per_tile = SPEC_BWD_DQ_INSTR_PER_TILE + SPEC_BWD_DQ_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0;
+    k.instr_fixed = SPEC_BWD_DQ_INSTR_FIXED;
+    k.issue_cycles = SPEC_BWD_DQ_ISSUE_CYCLES;
+    k.issue_warps = SPEC_BWD_DQ_ISSUE_WARPS;
+    k.rev_tiles = 1;
+  }
   st = emit(c, &k, 1.0);
   if (st != SIM_OK || s.g == 1 || walk)
     return st;
@@ -303,6 +323,12 @@ static sim_status decode_combine(ctx *c, const char *name, const uint64_t parts[
   k.sfu_per_pair = (double)partials;
   memcpy(k.merge_parts, parts, sizeof k.merge_parts);
   k.launches = launches;
+  /* The split merge's (split_combine_kernel) warp instructions per partial and fixed per row
+  ** (kstream.h); the gated merge's (gate_combine_split_kernel) stream is not taken yet. */
+  if (!gated && c->wl->kernel[SPEC_K_COMBINE].mma == SPEC_MMA_SYNC) {
+    k.instr_per_tile = SPEC_MERGE_INSTR_PER_PART;
+    k.instr_fixed = SPEC_MERGE_INSTR_FIXED;
+  }
   return emit(c, &k, 1.0);
 }
 /* }==== */
@@ -374,7 +400,8 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     ** SPEC_MEAN_THREADS threads (here whole blocks per CTA) on their own grid, each thread's loads
     ** in ceil(l / 8) dependent rounds of 8 tokens, each followed by its adds. Decode times the
     ** step that compresses each sequence and KV head's newest block, as validate/ measures it
-    ** (a CTA per unit); its bytes and FLOPs stay the average step's (1 / d of them). */
+    ** (a CTA per unit), with that step's own bytes, as ncu counts them (and the model's DRAM
+    ** bytes); its FLOPs stay the average step's (1 / d of them), as the model counts them. */
     uint64_t cols = cyc_ceil_div(s.dk + s.dv, 8);
     uint64_t per = (uint64_t)SPEC_MEAN_THREADS / cols ? (uint64_t)SPEC_MEAN_THREADS / cols : 1;
     k.pool_rows = (uint32_t)SPEC_MEAN_ROWS_PER_ROUND;
@@ -396,12 +423,15 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     k.grid_cps = grid_cps(c->a, k.grid_warps, c->wl->kernel[SPEC_K_COMPRESS].regs_per_thread);
     if (!decode)
       return emit(c, &k, 1.0);
-    /* the step's time, the average step's work */
-    sim_status st = emit(c, &k, 1.0 / (double)d);
+    /* the step's time and bytes, the average step's FLOPs */
+    sim_status st = emit(c, &k, 1.0);
     if (st == SIM_OK) {
       sim_kernel_stats *ks = &c->p->kernels[c->p->nkernels - 1];
-      double ovh = c->a->launch.overhead_s;
-      ks->time_s = (ks->time_s - ovh) * (double)d + ovh;
+      double f = 1.0 / (double)d;
+      ks->tensor_flops *= f;
+      ks->fp32_flops *= f;
+      ks->sfu_ops *= f;
+      ks->flops *= f;
     }
     return st;
   }
@@ -481,6 +511,7 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
                                          (double)at->compression.stride);
     k->eq9_warps = ceil(fmin(SPEC_SELDEC_THREADS, n_valid) / 32.0);
     k->topn_instr = spec_topn_instr(n_valid, (double)at->selection.count, forced, 32.0);
+    k->instr_per_tile = SPEC_SELDEC_INSTR_PER_ROUND; /* every warp's logits of a round (kstream.h) */
     return;
   }
   /* The validation's scores_kernel (mma.sync): its instruction stream per K_cmp tile of one

@@ -55,6 +55,19 @@ static void tile_span(const cyc_kernel *k, uint64_t j, uint64_t *first, uint64_t
 /* {==== Step counts ==== */
 static uint64_t nq_tiles(const cyc_kernel *k) { return cyc_ceil_div(k->rows, k->bm); }
 
+/* The query tile of FLASH_Q CTA cta (rev_tiles: last to first, as the backward's dQ grid runs). */
+static uint64_t q_tile_of(const cyc_kernel *k, uint64_t cta) {
+  uint64_t nq = nq_tiles(k), j = cta % nq;
+  return k->rev_tiles ? nq - 1 - j : j;
+}
+
+/* The key tile of FLASH_KV CTA cta (rev_tiles: last to first, as the backward's dK/dV grid runs:
+** ktile = gridDim.x - 1 - blockIdx.x, so the causal walk's shortest CTAs start first). */
+static uint64_t kv_tile_of(const cyc_kernel *k, uint64_t cta) {
+  uint64_t nk = cyc_ceil_div(k->nkeys, k->bn), kt = cta % nk;
+  return k->rev_tiles ? nk - 1 - kt : kt;
+}
+
 /* The first query tile j in [from, nq) whose span's first (use_first) or
 ** last tile index exceeds kt; spans only grow with j, so bisect. */
 static uint64_t first_tile_past(const cyc_kernel *k, uint64_t from, uint64_t kt, int use_first) {
@@ -131,7 +144,7 @@ static uint32_t flash_q_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return (uint32_t)(l > f ? l - f : 1);
   }
   uint64_t f, l;
-  tile_span(k, cta % nq_tiles(k), &f, &l);
+  tile_span(k, q_tile_of(k, cta), &f, &l);
   return (uint32_t)(l > f ? l - f : 1) + (k->topn_tail ? 1u : 0u);
 }
 
@@ -153,7 +166,7 @@ uint32_t cyc_steps(const cyc_kernel *k, uint64_t cta, int32_t *blk) {
     return cyc_pre_steps(k, cta) + flash_q_steps(k, cta, blk);
   case CYC_K_FLASH_KV: {
     uint64_t lo, hi;
-    q_interval(k, cta % cyc_ceil_div(k->nkeys, k->bn), &lo, &hi);
+    q_interval(k, kv_tile_of(k, cta), &lo, &hi);
     return (uint32_t)(hi > lo ? (hi - lo) * (k->walk_group ? k->group : 1) : 1);
   }
   case CYC_K_SELECTED: {
@@ -209,13 +222,13 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
                          const int32_t *blk, cyc_step *o) {
   if (k->topn_tail && k->keys != CYC_KEYS_SPLIT) {
     if (i + 1 == n) {
-      step_topn(k, cta % nq_tiles(k), o);
+      step_topn(k, q_tile_of(k, cta), o);
       return;
     }
     n--;
   }
   uint64_t nq = k->keys == CYC_KEYS_SPLIT ? 1 : nq_tiles(k);
-  uint64_t j = k->keys == CYC_KEYS_SPLIT ? 0 : cta % nq;
+  uint64_t j = k->keys == CYC_KEYS_SPLIT ? 0 : q_tile_of(k, cta);
   uint64_t unit = k->keys == CYC_KEYS_SPLIT ? cta / k->splits : cta / nq; /* (b, head) */
   uint64_t kv = unit / k->group;
   uint64_t first, last;
@@ -259,7 +272,7 @@ static void step_flash_q(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t
 }
 
 static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
-  uint64_t nk = cyc_ceil_div(k->nkeys, k->bn), kt = cta % nk, unit = cta / nk;
+  uint64_t nk = cyc_ceil_div(k->nkeys, k->bn), kt = kv_tile_of(k, cta), unit = cta / nk;
   uint64_t lo, hi;
   q_interval(k, kt, &lo, &hi);
   /* unit: the CTA's query head, or with walk_group its KV head; step i reads query tile j of
@@ -294,7 +307,10 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
     double tile = (double)rows * (k->row_q_bytes + k->row_o_bytes + k->aux_bytes);
     o->smem_bytes += tile * (1.0 + k->smem_readers) + 2.0 * k->bm * k->bn * 2.0;
     flash_compute(k, o, (double)k->bm * k->bn, 0);
+    o->warp_instr += k->instr_per_tile; /* per (head, query tile) item (kstream_more.h) */
   }
+  if (i + 1 == n)
+    o->warp_instr += k->instr_fixed;
   if (i + 1 == n)
     cyc_range_set(&o->store[o->nstore++], k->in_base[0] + (unit * k->nkeys + kt * k->bn) * (k->row_k_bytes + k->row_v_bytes),
           krows * (k->row_k_bytes + k->row_v_bytes), 1, 0);
@@ -423,6 +439,8 @@ static void step_merge(const cyc_kernel *k, uint64_t cta, uint32_t step, uint32_
     o->fp32_flops = k->fp32_per_row * (double)np / (double)total;
     o->sfu_ops = k->sfu_per_pair * (double)np / (double)total;
   }
+  /* every warp's share of the pass's instructions per partial; the row's fixed part at the end */
+  o->warp_instr = k->instr_per_tile * (double)np / SPEC_MERGE_PASSES + (step + 1 == n ? k->instr_fixed : 0.0);
   if (step == 0)
     for (uint32_t j = 1; j < k->nin; j++)
       cyc_range_set(&o->load[o->nload++], k->in_base[j] + cta * k->in_row[j], k->in_row[j], 1, 0);
@@ -444,6 +462,7 @@ static void step_seldec(const cyc_kernel *k, uint64_t cta, uint32_t i, cyc_step 
         cyc_range_set(&o->load[o->nload++], k->in_base[j] + cta * k->in_row[j], k->in_row[j], 1, 0);
     o->sfu_ops = k->sfu_per_pair * (double)nb / (double)k->in_row[0];
     o->fp32_flops = 2.0 * k->sfu_per_pair * (double)nb / (double)k->in_row[0];
+    o->warp_instr = k->instr_per_tile; /* every warp's logit of the round */
     return;
   }
   if (i == rounds) {

@@ -917,14 +917,16 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
     sim_free(one);
   }
   double *tr[2][4] = {{NULL}}; /* [engine][dram pred, dram meas, l2 pred, l2 meas] */
-  char (*tr_name)[96] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof *tr_name) : NULL;
+  char (*tr_name[2])[96] = {NULL, NULL}; /* [engine][sample]: config and kernel */
+  for (int e = 0; e < 2 && st == SIM_OK; e++)
+    tr_name[e] = sim_calloc(ncnt + 1, sizeof *tr_name[e]);
   size_t ntr[2] = {0, 0};
   for (int e = 0; e < 2; e++)
     for (int j = 0; j < 4; j++)
       tr[e][j] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof(double)) : NULL;
   for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
     const pairing *p = pairing_of(cnt[k].kernel);
-    if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name || !tr[1][3])
+    if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name[0] || !tr_name[1] || !tr[1][3])
       continue;
     /* One profiled run of a config is a contiguous run of launches (a config measured in two
     ** files is profiled twice: two runs, two samples); the first measured kernel of a predicted
@@ -962,8 +964,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
           tr[e][1][i] = dram;
           tr[e][2][i] = g->pk[e][q].l2_read;
           tr[e][3][i] = l2;
-          if (e == 0)
-            snprintf(tr_name[i], sizeof tr_name[i], "%.60s %.30s", cnt[k].config, p->ours);
+          snprintf(tr_name[e][i], sizeof tr_name[e][i], "%.60s %.30s", cnt[k].config, p->ours);
           break;
         }
     }
@@ -1094,7 +1095,13 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
           fprintf(md, "\n## Traffic against ncu counters (model; %zu profiled kernels in all)\n\n"
                       "| config and kernel | DRAM read predicted | measured | L2 read predicted | measured |\n|---|---|---|---|---|\n", ncnt);
           for (size_t i = 0; i < ntr[0]; i++)
-            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[i], tr[0][0][i], tr[0][1][i], tr[0][2][i], tr[0][3][i]);
+            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[0][i], tr[0][0][i], tr[0][1][i], tr[0][2][i], tr[0][3][i]);
+        }
+        if (ntr[1]) {
+          fprintf(md, "\n## Traffic against ncu counters (sim; %zu kernels up to --sim-max-seq)\n\n"
+                      "| config and kernel | DRAM read predicted | measured | L2 read predicted | measured |\n|---|---|---|---|---|\n", ntr[1]);
+          for (size_t i = 0; i < ntr[1]; i++)
+            fprintf(md, "| %s | %.3g | %.3g | %.3g | %.3g |\n", tr_name[1][i], tr[1][0][i], tr[1][1][i], tr[1][2][i], tr[1][3][i]);
         }
         if (c.nnotes)
           fprintf(md, "\n## Notes from scoring\n\n%s", c.notes);
@@ -1144,7 +1151,8 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
   sim_free(sp);
   sim_free(cf);
   sim_free(cnt);
-  sim_free(tr_name);
+  sim_free(tr_name[0]);
+  sim_free(tr_name[1]);
   for (int e = 0; e < 2; e++)
     for (int j = 0; j < 4; j++)
       sim_free(tr[e][j]);

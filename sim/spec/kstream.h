@@ -130,4 +130,25 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 #define SPEC_MERGE_PASSES 3u
 #define SPEC_MERGE_UNROLL 8u
 
+/* Warp instructions of the split merges (cycle engine; the model does not use them yet). From ncu
+** on the H200 (reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum,
+** r4_nsa_dec_d128_b8_64k): split_combine_kernel, 512 rows x 4 warps, 12 splits: 1,498,624 = 731.8
+** per warp; gate_combine_split_kernel, 512 x 4 warps, 12 + 9 splits: 2,070,528 = 1011 per warp.
+** Per split and thread, counted from the source: pass 1 a load with its address and a max (3),
+** pass 2 the load, a subtract, __expf (2) and an add (6), pass 3 the lse again, its weight and the
+** o load with its 64-bit address and an FMA (9): 18, a third of them per pass. The rest is fixed
+** per row (the row's 64-bit div/mod by runtime values, the unrolled loops' remainders, the store,
+** the lse's logf; the gated merge also its gates and the compressed branch): 732 - 12 x 18 = 516
+** and 1011 - 21 x 18 = 633 (the gated merge's, not used yet). */
+#define SPEC_MERGE_INSTR_PER_PART 18.0
+#define SPEC_MERGE_INSTR_FIXED 516.0
+
+/* Warp instructions of one round of the unfused decode selection's logits (select_decode_kernel:
+** per thread one compressed token, its 16 heads' logits loaded, tested against -inf, exp2f'd and
+** summed, the sum stored to shared memory). From ncu on the H200 (…-run4-inst.csv,
+** r4_nsa_dec_d128_b8_64k: 32 CTAs x 32 warps, 2,038,592 = 1990.8 per warp, 4 rounds at n_cmp
+** 4095): less the tails these counts already give (the top-n of 1024 blocks, 3506 on one warp =
+** 109.6 per warp; Eq. 9, 48 per warp), 1833 per warp over 4 rounds: 458 per round. */
+#define SPEC_SELDEC_INSTR_PER_ROUND 458.0
+
 #endif

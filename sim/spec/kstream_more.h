@@ -117,4 +117,42 @@
 ** longest first. */
 /* }==== */
 
+/* {==== The group CTA body's stream split into per tile and fixed from ncu (validate/kernels/
+** val_group.cuh val_group_attend<128, 128, 64, 2>; used by the model in place of kstream.h's
+** SPEC_GROUP_INSTR_*, whose 1000 fixed was counted from the source and whose 982 per tile then
+** came from one profile of 16 tiles per CTA) ====
+** reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum per warp of two
+** attn_group_kernel<128,128,64,2> profiles in index mode with different tiles per CTA: the
+** selected forward of nsa_fwd_d128_16k (grid 16384 x 4 of 4 warps: 4.3846e9 / 262144 = 16726 over
+** 16 tiles) and the selected decode of r4_nsa_dec_d128_b8_64k (grid 1 x 4 x 96: 5.8945e6 / 1536 =
+** 3838 over 16 tiles / 12 splits = 1.333): 879 per tile, 2666 fixed. Checked on the same run's
+** range-mode profiles: the compressed decode (11.326e6 / 1536 = 7374 over 64 / 12 = 5.333 tiles,
+** logits stores included: 7354 predicted, -0.3%) and the window decode (3.829e6 / 1152 = 3324
+** over 8 / 9 tiles: 3447, +3.7%). The fixed part is the Q tile and first copies, the zeroing of
+** O, and the cross-warp merge and stores (16 x d_v / 128 passes per thread, each with its m / l
+** scan over the 4 warps, exp2, the reciprocal and log2, 64-bit row indices and the fp32 partial
+** store: about 100, not the 60 first counted). Where a CTA walks 16 tiles (the forward) both
+** splits give the same total. */
+#define SPEC_GRP_INSTR_PER_TILE 879.0
+#define SPEC_GRP_INSTR_FIXED 2666.0
+/* }==== */
+
+/* {==== The fused decode's extras over the group body (validate/kernels/nsa_decode.cu) ====
+** From ncu of r4_nsa_dec_d128_b8_64k_fused (reports/measurements/h200/2026-11-29-h200-run4-inst.csv,
+** grids 1 x 4 x 96 of 4 warps, 12 CTAs per (sequence, KV head); a calibration config), per warp
+** against the group body above at the same tiles (SPEC_GRP_*, and the unfused compressed decode of
+** r4_nsa_dec_d128_b8_64k, 7374):
+** decode_cmp_kernel: 11.510e6 / 1536 = 7494, 120 more than the unfused kernel, all on the last
+** split's CTA that pools the newest block (DC_PARTS slices, val_add8 rows, the reduction and the
+** store): 120 x 12 = 1440 per warp of that CTA, before its tiles.
+** decode_branches_kernel: 7.4855e6 / 1536 = 4873 against 2666 + 879 x 24 / 12 = 4424: 449 more per
+** warp, 5390 per warp of the CTA that runs the merge (one of 12), i.e. 1348 per (query head x 4
+** values of d_v) item a thread merges (group x d_v / 4 / 128 = 4 per thread here). The source's
+** count is about 900 (split_merge4 over both branches' splits, the gates, o_cmp, the weights); the
+** rest is not located, but ncu's elapsed cycles (80.9k against 42.9k active on the average SM,
+** ...-run4-detail.txt) show a tail of that length on few SMs. */
+#define SPEC_FUSED_POOL_INSTR 1440.0
+#define SPEC_FUSED_MERGE_INSTR_PER_ITEM 1348.0
+/* }==== */
+
 #endif

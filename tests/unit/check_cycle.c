@@ -282,7 +282,11 @@ START_TEST(engines_agree_on_fused_decode) {
         ck_assert_msg(fabs((double)s->hbm_write_bytes - (double)m->hbm_write_bytes) <= 0.05 * m->hbm_write_bytes + 4096,
                       "%s hbm write %llu vs %llu", m->name, (unsigned long long)s->hbm_write_bytes,
                       (unsigned long long)m->hbm_write_bytes);
-      ck_assert_msg(s->time_s > 0.5 * m->time_s && s->time_s < 2.0 * m->time_s, "%s time %g vs %g", m->name,
+      /* The model's branch merge carries the measured tail stream (kstream_more.h
+      ** SPEC_FUSED_MERGE_INSTR_PER_ITEM) that the cycle engine has not adopted yet: there the
+      ** lower bound is a quarter. */
+      const double lo = strcmp(m->name, "nsa.decode.branches") == 0 ? 0.25 : 0.5;
+      ck_assert_msg(s->time_s > lo * m->time_s && s->time_s < 2.0 * m->time_s, "%s time %g vs %g", m->name,
                     s->time_s, m->time_s);
     }
     /* The cycle engine's unfused decode: the same total FLOPs (its compress.step counts one block
@@ -314,8 +318,10 @@ END_TEST
 ** 3651 -> 7894 cycles; its lse read twice, so more L2 bytes: 6925312 -> 7031808); then the
 ** decode selection's rounds of logits (4 dependent rounds of 1024 at 64k) and its Eq. 9 and
 ** one-warp top-n as the CTA's last two steps (select_scores 8841 -> 24696 cycles; the logits
-** loaded in four slices, so L2 keeps a few more of their bytes: HBM 8385752 -> 8374759). FLOPs
-** and the other kernels are unchanged. */
+** loaded in four slices, so L2 keeps a few more of their bytes: HBM 8385752 -> 8374759); then
+** each round of logits' warp instructions (kstream.h SPEC_SELDEC_INSTR_PER_ROUND, from ncu's
+** executed count of select_decode_kernel: select_scores 24696 -> 28552 cycles). FLOPs, bytes and
+** the other kernels are unchanged (the gated merge does not take the split merges' stream). */
 START_TEST(default_decode_unchanged) {
   spec_arch a;
   spec_workload w;
@@ -334,7 +340,7 @@ START_TEST(default_decode_unchanged) {
     double flops;
   } want[] = {{"nsa.compress.step", 3599, 381044, 381959, 213632},
               {"nsa.cmp_attn.decode", 53089, 84062208, 85635072, 1352663040},
-              {"nsa.select_scores", 24696, 8374759, 8388608, 6617600},
+              {"nsa.select_scores", 28552, 8374759, 8388608, 6617600},
               {"nsa.selected.decode", 23942, 21168128, 22740992, 338165760},
               {"nsa.window.decode", 14467, 10682368, 12058624, 169082880},
               {"nsa.combine.decode", 7894, 6607613, 7031808, 3474432}};
@@ -347,7 +353,7 @@ START_TEST(default_decode_unchanged) {
     ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
     ck_assert_double_eq_tol(k->flops, want[i].flops, 1e-9 * want[i].flops);
   }
-  ck_assert_double_eq_tol(r.main.total_time_s, 9.453056694e-05, 1e-9 * 9.453056694e-05);
+  ck_assert_double_eq_tol(r.main.total_time_s, 9.663767077e-05, 1e-9 * 9.663767077e-05);
 }
 END_TEST
 
