@@ -58,20 +58,24 @@ static inline double spec_fwd_instr_per_tile(double dk, double dv) {
 ** d_qk one ldmatrix of Q, four of K and 8 mma; 8 (row, half) groups of 4 exp2 with their FMAs, the
 ** quad-shuffle head sum and a shared-memory store; Eq. 9 over the tile's 16 selection blocks, R(H+1)
 ** shared-memory loads and adds each, then the halo shift and two barriers) at d_qk 128: from ncu on
-** the H200 (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, scores_kernel<128, 8> of
-** nsa_d128_16k: 1.971M SM active cycles x 15.75 warps / 6.63 cycles per issued instruction = 4.68M
-** warp instructions per SM over 62.06 CTAs x 8 warps: 9431 per warp; its CTAs walk 8.5 tiles on
-** average (n_ct = (4(j_max + 1) - 1) / 64 + 1), less the fixed part = 1092 per tile). Per 16 of d_qk
+** the H200's executed warp instructions (reports/measurements/h200/2026-11-29-h200-run4-inst.csv,
+** scores_kernel<128, 8> of nsa_fwd_d128_16k, smsp__inst_executed.sum 562,307,636 over its 2048 x 4
+** CTAs of 8 warps = 65,536 warps: 8580 per warp; its CTAs walk 8.48 K_cmp tiles on average (row
+** tile j's last token sees floor((8j + 8 - 32) / 16) + 1 compressed keys, in tiles of 64), so
+** (8580 - 150) / 8.48 = 992 per tile). (Run 2's ncu detail, 9431 per warp from cycles x warps /
+** cycles per issue, profiled a 100-register build at 2 CTAs per SM; the matrix and run 4 ran the
+** 80-register one at 3.) Per 16 of d_qk
 ** beyond 128 the source adds 15 (1 + 4 ldmatrix, 8 mma, half a cp.async with its address). Fixed:
 ** the 8 tokens' Q tiles and the first K tile (cp.async with addresses), the 4 lse loads, the halo's
-** zeroing: about 150 (counted from the source). The profile ran 15.75 warps per SM, 3.94 per
-** scheduler, at 6.63 cycles per issued instruction (SPEC_SCORES_ISSUE_*): with more (fewer) warps
-** on a scheduler each instruction waits one issue slot more (less) per warp. */
-#define SPEC_SCORES_INSTR_PER_TILE 1092.0
+** zeroing: about 150 (counted from the source). The same profile ran 36.61% of 64 warps active,
+** 23.43 per SM, 5.86 per scheduler, over 1,523,327 active cycles: 1,523,327 x 5.86 / (562,307,636
+** / 528 schedulers) = 8.38 cycles per issued instruction (SPEC_SCORES_ISSUE_*): with more (fewer)
+** warps on a scheduler each instruction waits one issue slot more (less) per warp. */
+#define SPEC_SCORES_INSTR_PER_TILE 992.0
 #define SPEC_SCORES_INSTR_PER_16DK 15.0
 #define SPEC_SCORES_INSTR_FIXED 150.0
-#define SPEC_SCORES_ISSUE_CYCLES 6.63
-#define SPEC_SCORES_ISSUE_WARPS 3.94
+#define SPEC_SCORES_ISSUE_CYCLES 8.38
+#define SPEC_SCORES_ISSUE_WARPS 5.86
 
 /* The scores kernel's warp instructions per K_cmp tile of one token at head dim d_qk. */
 static inline double spec_scores_instr_per_tile(double dk) {
@@ -85,13 +89,19 @@ static inline double spec_scores_instr_per_tile(double dk) {
 ** SPEC_TOPN_INSTR_PER_ELEM per score a lane scans per pick (the loop `for (int j = lane; j <
 ** n_valid; j += 32)`: shared load, compare, two selects, index add, loop test and branch), per pick
 ** SPEC_TOPN_INSTR_PER_PICK (five rounds of two shuffles and the tie-breaking compare, the chosen
-** lane's update, two __syncwarp and the shared store), and SPEC_TOPN_INSTR_FIXED (the forced
+** lane's update, two __syncwarp and the shared store: 38 counted from the source, 111 executed:
+** the forward topn_kernel of nsa_fwd_d128_16k ran 121,860,352 warp instructions over 65,536
+** row-warps (reports/measurements/h200/2026-11-29-h200-run4-inst.csv), 1859 per row; its rows
+** average 12.19 picks and 57.69 scanned elements per lane (n_valid = floor(p / 64) + 1, 13 picks
+** where n_valid > 16), so with the per-element 7 and the fixed 100 kept, (1859 - 100 - 57.69 x 7)
+** / 12.19 = 111 per pick: the excess is per pick, not per scanned element, as the measured
+** select_topn times grow with the picks at n 8/16/32), and SPEC_TOPN_INSTR_FIXED (the forced
 ** blocks, the 32-step rank of the ascending output, the store); Eq. 9 SPEC_EQ9_INSTR_PER_TERM per
 ** term (R(H+1) of them: shared load, bounds test, add, loop). They run on one warp, one after
 ** another, at the arch's dependent issue interval. */
 #define SPEC_SELDEC_THREADS 1024.0
 #define SPEC_TOPN_INSTR_PER_ELEM 7.0
-#define SPEC_TOPN_INSTR_PER_PICK 38.0
+#define SPEC_TOPN_INSTR_PER_PICK 111.0
 #define SPEC_TOPN_INSTR_FIXED 100.0
 #define SPEC_EQ9_INSTR_PER_TERM 6.0
 /* The fused decode's CTA-wide top-n (validate/kernels/nsa_decode.cu topn_cta): per pick the same
