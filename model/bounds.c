@@ -79,6 +79,8 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
       cpi = fmax(resident_warps / a->sm.issue_per_clk,
                  w->issue_cycles + (resident_warps / a->sm.issue_per_clk - w->issue_warps));
     fixed_s = w->warp_instr_fixed * cpi / clk;
+    fixed_s += w->dep_instr_per_cta *
+               fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk) / clk;
     step_s = w->loads_serial ? lat_s + w->warp_instr_per_iter * cpi / clk
                              : fmax(step_s, w->warp_instr_per_iter * cpi / clk);
   }

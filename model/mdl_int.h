@@ -62,6 +62,10 @@ typedef struct mdl_work {
   ** first step's loads but the fixed instructions. */
   int loads_serial;
   double launches;           /* launches the design runs as this kernel (0 = 1) */
+  /* Warp instructions each CTA adds after its stream at the arch's dependent interval (its resident
+  ** warps' share still bounding it; not the kernel's own interval): the forward top-n's second
+  ** launch, a warp per token, as the cycle engine runs it (sim/cycle/sched.c step_topn). */
+  double dep_instr_per_cta;
   /* Dependent round trips outside the tile pipeline: sync_trips each CTA adds to it (an arrival
   ** atomic at L2 after its loop), serial_trips once on the critical path (the fused decode's pool). */
   double sync_trips, serial_trips;

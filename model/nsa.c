@@ -182,6 +182,21 @@ static sim_status scores_kernel(const spec_arch *a, const spec_workload *wl, sim
   w.warp_instr_fixed = SPEC_SCORES_INSTR_FIXED;
   w.issue_cycles = SPEC_SCORES_ISSUE_CYCLES;
   w.issue_warps = SPEC_SCORES_ISSUE_WARPS;
+  /* The validation runs the top-n as a second kernel (select_topn, a warp per token), which the
+  ** cycle engine runs as each CTA's last step (sim/cycle/pipeline.c, sched.c step_topn): the
+  ** top-n of the tile's last token (n_valid = floor(p / l') + 1) at the arch's dependent interval,
+  ** and a second launch; averaged here over the query tiles. */
+  if (m->mma == SPEC_MMA_SYNC && groups * row_tiles >= a->sm.count && tok_per_cta <= (m->warps ? m->warps : 1)) {
+    const spec_attention *at = &wl->attention;
+    double forced = (double)at->selection.initial + at->selection.local, sum = 0;
+    for (double j = 0; j < row_tiles; j++) {
+      double r1 = fmin((j + 1.0) * tok_per_cta, s.t);
+      double n_valid = floor((s.off + r1 - 1.0) / at->selection.block) + 1.0;
+      sum += spec_topn_instr(n_valid, at->selection.count, forced, 32.0);
+    }
+    w.dep_instr_per_cta = sum / row_tiles;
+    w.launches = 2;
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 
