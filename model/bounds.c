@@ -30,8 +30,7 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   /* mma.sync: the calibrated sync rate holds with the calibration kernel's warps per scheduler;
   ** with fewer, a warp's dependent MMAs and operand loads leave the pipe idle (kstream_more.h). */
   if (m->mma == SPEC_MMA_SYNC) {
-    mdl_occ o = mdl_occupancy(a, wl, w->map);
-    double wps = fmin(busy, o.ctas_per_sm ? o.ctas_per_sm : 1) * m->warps / a->sm.issue_per_clk;
+    double wps = fmin(busy, occ.ctas_per_sm ? occ.ctas_per_sm : 1) * m->warps / a->sm.issue_per_clk;
     bt[SIM_BOUND_TENSOR] /= fmin(1.0, wps / SPEC_SYNC_TENSOR_WARPS_PER_SCHED);
   }
   /* The tail's arithmetic runs on one SM after the rest: not spread over the grid. */
@@ -71,16 +70,13 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   double step_bw = resident * step_hbm / (a->hbm.bandwidth * a->efficiency.hbm);
   double step_s = lat_s / ahead, fixed_s = 0;
   if (stream) {
-    double resident_warps = fmin(busy, cpr) * warps;
-    double cpi = fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk);
-    /* A kernel's own measured interval stands in for the arch's dependent one (the backward's
-    ** dQ and d 192 kernels issue faster than it), its resident warps' share still bounding it. */
-    if (w->issue_cycles > 0)
-      cpi = fmax(resident_warps / a->sm.issue_per_clk,
-                 w->issue_cycles + (resident_warps / a->sm.issue_per_clk - w->issue_warps));
+    /* The kernel's own measured interval, where it has one, stands in for the arch's dependent
+    ** one (the backward's dQ and d 192 kernels issue faster than it); dep_instr_per_cta is
+    ** issued at the arch's. */
+    double share = fmin(busy, cpr) * warps / a->sm.issue_per_clk;
+    double cpi = spec_issue_cpi(a->sm.dependent_issue_cycles, share, w->issue_cycles, w->issue_warps);
     fixed_s = w->warp_instr_fixed * cpi / clk;
-    fixed_s += w->dep_instr_per_cta *
-               fmax(a->sm.dependent_issue_cycles, resident_warps / a->sm.issue_per_clk) / clk;
+    fixed_s += w->dep_instr_per_cta * spec_issue_cpi(a->sm.dependent_issue_cycles, share, 0, 0) / clk;
     step_s = w->loads_serial ? lat_s + w->warp_instr_per_iter * cpi / clk
                              : fmax(step_s, w->warp_instr_per_iter * cpi / clk);
   }

@@ -101,7 +101,7 @@ void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id 
   ** not the HBM bandwidth, unless that is the slower. */
   w->ctas = ceil(rows / SPEC_DELTA_WARPS);
   w->grid_warps = SPEC_DELTA_WARPS;
-  w->grid_ctas_per_sm = mdl_grid_ctas_per_sm(a, SPEC_DELTA_WARPS, 0.0);
+  w->grid_ctas_per_sm = spec_grid_ctas_per_sm(a, (uint32_t)SPEC_DELTA_WARPS, 0);
   w->iters_per_cta = ceil(dv / SPEC_DELTA_COLS_PER_ROUND);
   w->tile_bytes = SPEC_DELTA_WARPS * 32.0 * 2.0 * 2.0 * e;
   w->loads_serial = 1;

@@ -89,9 +89,6 @@ typedef struct mdl_occ {
 
 /* {==== occupancy.c ==== */
 mdl_occ mdl_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_id k);
-/* Resident CTAs per SM of a grid of CTAs of `warps` warps at regs_per_thread and no shared memory
-** (an elementwise kernel's own grid, not its mapping's). */
-double mdl_grid_ctas_per_sm(const spec_arch *a, double warps, double regs_per_thread);
 /* }==== */
 
 /* {==== bounds.c ==== */

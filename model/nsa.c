@@ -105,7 +105,7 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
     double rows_per_round = scale_bwd > 1 ? 1.0 : fmin(s.l, SPEC_MEAN_ROWS_PER_ROUND);
     w.ctas = ceil(out_rows * cols / SPEC_MEAN_THREADS);
     w.grid_warps = SPEC_MEAN_THREADS / 32.0;
-    w.grid_ctas_per_sm = mdl_grid_ctas_per_sm(a, w.grid_warps, m->regs_per_thread);
+    w.grid_ctas_per_sm = spec_grid_ctas_per_sm(a, (uint32_t)w.grid_warps, m->regs_per_thread);
     w.iters_per_cta = scale_bwd > 1 ? ceil(s.l / s.d) : ceil(s.l / rows_per_round);
     w.tile_bytes = SPEC_MEAN_THREADS * rows_per_round * 16.0;
     w.loads_serial = 1;

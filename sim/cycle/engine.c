@@ -185,14 +185,9 @@ static int start_compute(run *r, uint32_t slot) {
     ** one, one issue slot per warp a scheduler holds beyond the profile's); all the issuing
     ** warps' through the SM's issue slots, shared with the other resident CTAs. */
     const cyc_kernel *k = r->k;
-    /* A scheduler holding more warps than the dependent interval covers gives each one slot in
-    ** turn (the model's cpi = max(dependent interval, resident warps / issue_per_clk)). */
+    /* The model's issue rule (kstream.h); a dep_only step issues at the arch's interval. */
     double share = sm->resident * r->warps / r->issue_rate;
-    double dep = fmax(r->dep_issue, share);
-    /* A kernel's own measured interval stands in for the arch's dependent one (the backward's dQ
-    ** and d 192 kernels issue faster than it), its resident warps' share still bounding it. */
-    if (k->issue_cycles > 0 && !s->dep_only)
-      dep = fmax(share, k->issue_cycles + (share - k->issue_warps));
+    double dep = spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps);
     double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
     double is = t0 > sm->issue_free ? t0 : sm->issue_free;
     sm->issue_free = is + di;

@@ -55,21 +55,6 @@ static void base_kernel(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id 
   k->smem_readers = fmax(1.0, fmin((double)m->warps, m->block_m / 16.0));
 }
 
-/* Resident CTAs per SM of a grid of CTAs of `warps` warps at regs_per_thread and no shared
-** memory (an elementwise kernel's own grid, not its mapping's), as model/occupancy.c counts. */
-static uint32_t grid_cps(const spec_arch *a, uint32_t warps, uint32_t regs_per_thread) {
-  uint64_t unit = a->sm.register_alloc_unit ? a->sm.register_alloc_unit : 1;
-  uint64_t per_warp = cyc_ceil_div((uint64_t)regs_per_thread * 32u, unit) * unit;
-  uint64_t cps = a->sm.max_ctas, w = warps ? warps : 1;
-  if (a->sm.max_warps / w < cps)
-    cps = a->sm.max_warps / w;
-  if (a->sm.max_threads / (32u * w) < cps)
-    cps = a->sm.max_threads / (32u * w);
-  if (per_warp && a->sm.registers / (per_warp * w) < cps)
-    cps = a->sm.registers / (per_warp * w);
-  return cps ? (uint32_t)cps : 1u;
-}
-
 /* The backward's delta pass over rows (token, query head) of O and dO as the validation's
 ** bwd_pre_kernel runs it under mma: sync (kstream_more.h): a warp per row in CTAs of
 ** SPEC_DELTA_WARPS warps on their own grid, d_v / 64 rounds of one 256-byte load pair per warp,
@@ -81,7 +66,7 @@ static void delta_pass(ctx *c, cyc_kernel *k) {
   k->bm = (uint64_t)SPEC_DELTA_WARPS;
   k->ctas = cyc_ceil_div(k->total_rows, k->bm);
   k->grid_warps = (uint32_t)SPEC_DELTA_WARPS;
-  k->grid_cps = grid_cps(c->a, k->grid_warps, 0);
+  k->grid_cps = spec_grid_ctas_per_sm(c->a, k->grid_warps, 0);
   k->round_bytes = (uint64_t)SPEC_DELTA_COLS_PER_ROUND * e;
   k->loads_serial = 1;
   k->instr_per_tile = SPEC_DELTA_INSTR_PER_ROUND;
@@ -420,7 +405,7 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
       k.ctas = s.b * s.hk * cyc_ceil_div(nc, k.bm);
     }
     k.grid_warps = (uint32_t)cyc_ceil_div(k.bm * cols, 32);
-    k.grid_cps = grid_cps(c->a, k.grid_warps, c->wl->kernel[SPEC_K_COMPRESS].regs_per_thread);
+    k.grid_cps = spec_grid_ctas_per_sm(c->a, k.grid_warps, c->wl->kernel[SPEC_K_COMPRESS].regs_per_thread);
     if (!decode)
       return emit(c, &k, 1.0);
     /* the step's time and bytes, the average step's FLOPs */

@@ -59,6 +59,19 @@ sim_status spec_check_fit(const spec_arch *arch, const spec_workload *wl,
   return SIM_OK;
 }
 
+uint32_t spec_grid_ctas_per_sm(const spec_arch *a, uint32_t warps, uint32_t regs_per_thread) {
+  uint64_t unit = a->sm.register_alloc_unit ? a->sm.register_alloc_unit : 1;
+  uint64_t per_warp = ((uint64_t)regs_per_thread * 32u + unit - 1) / unit * unit;
+  uint64_t cps = a->sm.max_ctas, w = warps ? warps : 1;
+  if (a->sm.max_warps / w < cps)
+    cps = a->sm.max_warps / w;
+  if (a->sm.max_threads / (32u * w) < cps)
+    cps = a->sm.max_threads / (32u * w);
+  if (per_warp && a->sm.registers / (per_warp * w) < cps)
+    cps = a->sm.registers / (per_warp * w);
+  return cps ? (uint32_t)cps : 1u;
+}
+
 uint32_t spec_occupancy(const spec_arch *a, const spec_workload *wl, spec_kernel_id k,
                         const char **limiter) {
   const spec_mapping *m = &wl->kernel[k];

@@ -161,4 +161,12 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 ** 109.6 per warp; Eq. 9, 48 per warp), 1833 per warp over 4 rounds: 458 per round. */
 #define SPEC_SELDEC_INSTR_PER_ROUND 458.0
 
+/* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
+** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
+** it; either way no faster than its share of the scheduler when share = resident warps per
+** scheduler exceeds it (one issue slot per extra warp). Both engines' rule. */
+static inline double spec_issue_cpi(double dependent_cycles, double share, double own_cycles, double own_warps) {
+  return own_cycles > 0 ? fmax(share, own_cycles + (share - own_warps)) : fmax(dependent_cycles, share);
+}
+
 #endif

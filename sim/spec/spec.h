@@ -220,6 +220,10 @@ uint64_t spec_mapping_smem_bytes(const spec_workload *wl, spec_kernel_id k);
 ** calculator's rules. */
 uint32_t spec_occupancy(const spec_arch *arch, const spec_workload *wl, spec_kernel_id k,
                         const char **limiter);
+/* Resident CTAs per SM (at least 1) of a grid of CTAs of `warps` warps at regs_per_thread and no
+** shared memory: a validation kernel's own grid rather than its mapping's (the delta pass, the
+** mean pool). One count for both engines. */
+uint32_t spec_grid_ctas_per_sm(const spec_arch *arch, uint32_t warps, uint32_t regs_per_thread);
 /* Whether the workload runs the fused NSA decode (kernel.cmp_attn.design fused): nsa.decode.cmp,
 ** nsa.decode.select and nsa.decode.branches instead of the six unfused decode kernels. */
 int spec_decode_fused(const spec_workload *wl);

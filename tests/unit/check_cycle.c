@@ -94,18 +94,23 @@ START_TEST(memory_exact_cycles) {
 }
 END_TEST
 
+/* Runs k on the tiny arch at tile fidelity with memory m (kept between runs by the caller). */
+static void run_tiny(const cyc_kernel *k, cyc_mem *m, sim_kernel_stats *s) {
+  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
+  sim_diag d;
+  memset(s, 0, sizeof *s);
+  sim_diag_clear(&d);
+  ck_assert_int_eq(cyc_run_kernel(&arch, k, &o, m, s, &d), SIM_OK);
+}
+
 START_TEST(engine_exact_cycles) {
   /* One CTA, one step: load 128 B (ready at 501), barrier 30, FP32 128
   ** FLOP at 128/clk (1 cycle) -> done at 532; store; retire. */
   cyc_kernel k = stream_kernel(1, 1, 128, 128);
   k.fp32_per_row = 128;
   cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
-  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
   sim_kernel_stats s;
-  memset(&s, 0, sizeof s);
-  sim_diag d;
-  sim_diag_clear(&d);
-  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  run_tiny(&k, m, &s);
   ck_assert_uint_eq(s.cycles, 532);
   ck_assert_uint_eq(s.hbm_read_bytes, 128);
   ck_assert_uint_eq(s.hbm_write_bytes, 128);
@@ -114,7 +119,7 @@ START_TEST(engine_exact_cycles) {
   ** so it ends at 532 or 533. */
   k = stream_kernel(2, 1, 128, 128);
   k.fp32_per_row = 128;
-  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  run_tiny(&k, m, &s);
   ck_assert_uint_le(s.cycles, 533);
   ck_assert_uint_ge(s.cycles, 532);
   cyc_mem_free(m);
@@ -134,12 +139,8 @@ START_TEST(selection_tail_exact_cycles) {
   k.eq9_warps = 2;
   k.topn_instr = 100;
   cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
-  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
   sim_kernel_stats s;
-  memset(&s, 0, sizeof s);
-  sim_diag d;
-  sim_diag_clear(&d);
-  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  run_tiny(&k, m, &s);
   ck_assert_uint_eq(s.cycles, 1631);
   ck_assert_uint_eq(s.hbm_read_bytes, 256);
   ck_assert_uint_eq(s.hbm_write_bytes, 64);
@@ -153,11 +154,8 @@ START_TEST(streaming_matches_bandwidth) {
   /* 64 MiB in, 64 MiB out, 8 KiB rows: bytes / (1 TB/s). */
   cyc_kernel k = stream_kernel(8192, 4, 8192, 8192);
   cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
-  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
   sim_kernel_stats s;
-  sim_diag d;
-  sim_diag_clear(&d);
-  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  run_tiny(&k, m, &s);
   double want = 2.0 * 8192 * 8192 / 1e12;
   ck_assert_msg(fabs(s.time_s / want - 1) < 0.02, "stream %g s vs %g s", s.time_s, want);
   ck_assert_int_eq(s.bound, SIM_BOUND_HBM);
@@ -191,11 +189,8 @@ START_TEST(tensor_matches_peak) {
   k.tensor_per_pair = 2.0 * 4096; /* heavy MMAs: memory and barriers are noise */
   k.smem_readers = 1;
   cyc_mem *m = cyc_mem_new(&arch, CYC_FIDELITY_TILE);
-  cyc_opts o = {CYC_FIDELITY_TILE, NULL, NULL, 0};
   sim_kernel_stats s;
-  sim_diag d;
-  sim_diag_clear(&d);
-  ck_assert_int_eq(cyc_run_kernel(&arch, &k, &o, m, &s, &d), SIM_OK);
+  run_tiny(&k, m, &s);
   double flops = 256.0 * 4 * 128 * 64 * 2 * 4096;
   ck_assert_double_eq(s.tensor_flops, flops);
   double want = flops / (4 * 1024) / 1e9;
