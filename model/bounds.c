@@ -28,7 +28,7 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   double *bt = out->bound_time_s;
   bt[SIM_BOUND_TENSOR] = w->tensor_flops * per_cta / (rate * clk);
   /* mma.sync: the calibrated sync rate holds with the calibration kernel's warps per scheduler;
-  ** with fewer, a warp's dependent MMAs and operand loads leave the pipe idle (kstream_more.h). */
+  ** with fewer, a warp's dependent MMAs and operand loads leave the pipe idle (kstream.h). */
   if (m->mma == SPEC_MMA_SYNC) {
     double wps = fmin(busy, occ.ctas_per_sm ? occ.ctas_per_sm : 1) * m->warps / a->sm.issue_per_clk;
     bt[SIM_BOUND_TENSOR] /= fmin(1.0, wps / SPEC_SYNC_TENSOR_WARPS_PER_SCHED);

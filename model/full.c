@@ -94,7 +94,7 @@ void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id 
   w->tile_bytes = tile_bytes;
   if (wl->kernel[map].mma != SPEC_MMA_SYNC)
     return;
-  /* The validation's bwd_pre_kernel (kstream_more.h): a warp per row in CTAs of 4 warps, as many
+  /* The validation's bwd_pre_kernel (kstream.h): a warp per row in CTAs of 4 warps, as many
   ** resident as the SM's warp, thread and CTA slots allow; each warp waits out d_v / 64 round
   ** trips one after another, each followed by its arithmetic, then its reduction and store. So the
   ** pass is as fast as its resident warps turn over (Little's law on 256 bytes per warp in flight),
@@ -109,7 +109,7 @@ void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id 
   w->warp_instr_fixed = SPEC_DELTA_INSTR_FIXED;
 }
 
-/* The validation's dK/dV kernel (bwd_dkdv_kernel, kstream_more.h): one CTA per (sequence, split,
+/* The validation's dK/dV kernel (bwd_dkdv_kernel, kstream.h): one CTA per (sequence, split,
 ** KV head, key tile) walks the (head of group, query tile) items that see its keys, a 1/splits share
 ** each, issuing SPEC_BWD_DKDV_* per item. Its grid dispatches the key tiles last to first, so
 ** in a causal walk the longest CTAs start last: the busiest slot's steps are those of the CTAs
@@ -232,7 +232,7 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   w.iters_per_cta = ceil(tiles / nq);
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   if (m->mma == SPEC_MMA_SYNC && m->block_m == 64 && m->block_n == 64 && map != SPEC_K_CMP_ATTN) {
-    /* bwd_dq_kernel's stream (kstream_more.h); its grid starts the longest query tiles first. */
+    /* bwd_dq_kernel's stream (kstream.h); its grid starts the longest query tiles first. */
     w.warp_instr_per_iter = SPEC_BWD_DQ_INSTR_PER_TILE + SPEC_BWD_DQ_INSTR_PER_16DK * (s.dk - 128.0) / 16.0;
     w.warp_instr_fixed = SPEC_BWD_DQ_INSTR_FIXED;
     w.issue_cycles = SPEC_BWD_DQ_ISSUE_CYCLES;

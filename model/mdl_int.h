@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "kstream.h"
-#include "kstream_more.h"
 #include "model.h"
 
 /* Softmax arithmetic per score element besides the exp: scale-and-subtract

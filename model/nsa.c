@@ -94,7 +94,7 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   w.iters_per_cta = gemv ? 1.0 : ceil(m->block_m * s.l / m->block_n) * (mlp ? 2.0 : 1.0);
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   if (!mlp && m->mma == SPEC_MMA_SYNC) {
-    /* The validation's mean pool (kstream_more.h): a thread per 8 columns of an output row, CTAs
+    /* The validation's mean pool (kstream.h): a thread per 8 columns of an output row, CTAs
     ** of 256 threads, as many resident as threads and registers allow. Each thread's loads come
     ** in dependent rounds, each round followed by its adds: ceil(l / 8) rounds of 8 rows forward
     ** (decode times a step that compresses one block per sequence and KV head, as validate/ does:
@@ -296,7 +296,7 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
     w.smem_bytes = kv_l2u * 2.0 + 2.0 * rows_tok / s.lp * s.dk * s.e;
     w.iters_per_cta = union_tiles / (s.t / tok) * s.lp / m->block_n;
     w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
-    /* The validation's attn_union_kernel (kstream_more.h): one producer warp issues every copy of
+    /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy of
     ** the union's tiles, each consumer warp computes its own token's tiles and passes the others;
     ** the CTA's path per union tile is the longer of the two streams, at the kernel's measured
     ** issue interval. Fixed: the list union, TOK x n entries each scanning the TOK lists. */

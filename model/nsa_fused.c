@@ -55,7 +55,7 @@ static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double
     w.hbm_read_bytes += pools * s.l * (s.dk + s.dv) * s.e;
     w.hbm_write_bytes += pools * (s.dk + s.dv) * s.e;
     w.serial_trips = MDL_POOL_TRIPS / s.d;
-    /* The pooling CTA's instructions come before its tiles (kstream_more.h), a d-th of steps. */
+    /* The pooling CTA's instructions come before its tiles (kstream.h), a d-th of steps. */
     w.warp_instr_fixed += SPEC_FUSED_POOL_INSTR / s.d;
   }
   *splits_out = sc;
@@ -146,7 +146,7 @@ static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, s
   w.tail_sfu = s.g * parts;
   w.tail_barriers = 1.0;
   /* The merge's instructions per thread: its items (query head x 4 values of d_v) over the CTA's
-  ** threads, each over both branches' splits (kstream_more.h). */
+  ** threads, each over both branches' splits (kstream.h). */
   double nt = wl->kernel[SPEC_K_SELECTED].warps * 32.0;
   w.tail_instr = ceil(s.g * s.dv / 4.0 / nt) * SPEC_FUSED_MERGE_INSTR_PER_ITEM;
   return mdl_emit(a, wl, &w, p, d);

@@ -10,7 +10,6 @@
 
 #include "cycle.h"
 #include "kstream.h"
-#include "kstream_more.h"
 #include "trace.h"
 
 #define CYC_MAX_RANGES 6
@@ -97,7 +96,7 @@ typedef struct cyc_kernel {
   uint32_t tok_per_cta;  /* SELECTED with design group_union: consecutive tokens per CTA (0/1: one) */
   uint32_t walk_group;   /* FLASH_KV: a CTA per KV tile and KV head walks every head of its group */
   uint32_t rev_tiles;    /* FLASH_KV/FLASH_Q: the grid runs its key (query) tiles last to first, as
-                         ** the validation's backward dK/dV (dQ) kernel numbers them (kstream_more.h) */
+                         ** the validation's backward dK/dV (dQ) kernel numbers them (kstream.h) */
   /* STREAM: inputs and output per row */
   uint32_t nin;
   uint64_t in_base[4], in_row[4];
@@ -137,7 +136,7 @@ typedef struct cyc_kernel {
   /* COMPRESS as the mean pool: each step loads pool_rows tokens of each of the CTA's blocks
   ** (0: one step, whole blocks). */
   uint32_t pool_rows;
-  /* SELECTED as the union kernel (kstream_more.h): per union tile the producer warp's issue
+  /* SELECTED as the union kernel (kstream.h): per union tile the producer warp's issue
   ** slots; a consumer warp's instructions per tile of its own token (instr_per_tile) and per tile
   ** of another token (skip_per_tile); the step's path is the longer of the producer and the mean
   ** consumer, its issue slots all of them. 0: not modelled. */

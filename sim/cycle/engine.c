@@ -284,7 +284,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   r.dep_issue = a->sm.dependent_issue_cycles;
   /* mma.sync: the calibrated sync rate holds at the calibration kernel's warps per scheduler;
   ** with fewer resident, nothing hides a warp's dependent operand loads and MMAs
-  ** (kstream_more.h SPEC_SYNC_TENSOR_WARPS_PER_SCHED), as the model scales it. */
+  ** (kstream.h SPEC_SYNC_TENSOR_WARPS_PER_SCHED), as the model scales it. */
   if (m->mma == SPEC_MMA_SYNC && r.cps > 0) {
     double busy = ceil((double)k->ctas / (double)r.sms);
     double wps = fmin((double)r.cps, busy > 0 ? busy : 1.0) * r.warps / r.issue_rate;

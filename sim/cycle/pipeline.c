@@ -56,7 +56,7 @@ static void base_kernel(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id 
 }
 
 /* The backward's delta pass over rows (token, query head) of O and dO as the validation's
-** bwd_pre_kernel runs it under mma: sync (kstream_more.h): a warp per row in CTAs of
+** bwd_pre_kernel runs it under mma: sync (kstream.h): a warp per row in CTAs of
 ** SPEC_DELTA_WARPS warps on their own grid, d_v / 64 rounds of one 256-byte load pair per warp,
 ** each waited out before its arithmetic, then the reduction and the store. */
 static void delta_pass(ctx *c, cyc_kernel *k) {
@@ -182,7 +182,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.fp32_per_pair = 6;
   const spec_mapping *m = &c->wl->kernel[map];
   if (walk && m->mma == SPEC_MMA_SYNC && map != SPEC_K_CMP_ATTN && c->wl->problem.causal && nkeys > 0) {
-    /* The validation's bwd_dkdv_kernel (kstream_more.h SPEC_BWD_DKDV_*, as model/full.c
+    /* The validation's bwd_dkdv_kernel (kstream.h SPEC_BWD_DKDV_*, as model/full.c
     ** dkdv_stream): its stream per (head, query tile) item and fixed, at its measured issue
     ** interval; its grid runs the key tiles last to first (ktile = gridDim.x - 1 - blockIdx.x). */
     k.instr_per_tile = SPEC_BWD_DKDV_INSTR_PER_ITEM + SPEC_BWD_DKDV_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0;
@@ -203,7 +203,7 @@ static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id m
   k.fp32_per_pair = 6;
   k.fp32_per_row = 0;
   if (m->mma == SPEC_MMA_SYNC && m->block_m == 64 && m->block_n == 64 && map != SPEC_K_CMP_ATTN) {
-    /* bwd_dq_kernel's stream (kstream_more.h SPEC_BWD_DQ_*, as model/full.c); its grid runs its
+    /* bwd_dq_kernel's stream (kstream.h SPEC_BWD_DQ_*, as model/full.c); its grid runs its
     ** query tiles last to first, the longest first. */
     k.instr_per_tile = SPEC_BWD_DQ_INSTR_PER_TILE + SPEC_BWD_DQ_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0;
     k.instr_fixed = SPEC_BWD_DQ_INSTR_FIXED;
@@ -381,7 +381,7 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
   k.tensor_per_pair = mlp ? factor * 2.0 * (double)(l * (s.dk * s.dk + s.dv * s.dv)) : 0;
   k.fp32_per_row = factor * (double)(l * (s.dk + s.dv));
   if (!mlp && c->wl->kernel[SPEC_K_COMPRESS].mma == SPEC_MMA_SYNC) {
-    /* The validation's mean pool (kstream_more.h): a thread per 8 columns of a block, CTAs of
+    /* The validation's mean pool (kstream.h): a thread per 8 columns of a block, CTAs of
     ** SPEC_MEAN_THREADS threads (here whole blocks per CTA) on their own grid, each thread's loads
     ** in ceil(l / 8) dependent rounds of 8 tokens, each followed by its adds. Decode times the
     ** step that compresses each sequence and KV head's newest block, as validate/ measures it
@@ -591,7 +591,7 @@ static sim_status selected_fwd(ctx *c) {
     k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
   }
   if (k.tok_per_cta > 1 && m->mma == SPEC_MMA_SYNC) {
-    /* The validation's attn_union_kernel (kstream_more.h): one producer warp issues every copy
+    /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy
     ** of the union's tiles, the consumer warps their own token's tiles and pass the others', at
     ** the kernel's measured issue interval; the list union once per CTA. */
     double bn64 = (double)k.bn / 64.0;

@@ -307,7 +307,7 @@ static void step_flash_kv(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
     double tile = (double)rows * (k->row_q_bytes + k->row_o_bytes + k->aux_bytes);
     o->smem_bytes += tile * (1.0 + k->smem_readers) + 2.0 * k->bm * k->bn * 2.0;
     flash_compute(k, o, (double)k->bm * k->bn, 0);
-    o->warp_instr += k->instr_per_tile; /* per (head, query tile) item (kstream_more.h) */
+    o->warp_instr += k->instr_per_tile; /* per (head, query tile) item (kstream.h) */
   }
   if (i + 1 == n)
     o->warp_instr += k->instr_fixed;
@@ -339,7 +339,7 @@ static void step_union(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n
   if (k->prod_per_tile > 0) {
     /* The producer warp issues the tile's copies; each consumer warp whose token chose the block
     ** computes it, the others pass it: the path is the longer of the producer and the mean
-    ** consumer, the issue slots are everyone's (kstream_more.h). */
+    ** consumer, the issue slots are everyone's (kstream.h). */
     double share = users / (double)ntok;
     double cons = k->instr_per_tile * share + k->skip_per_tile * (1.0 - share);
     o->warp_instr = cons > k->prod_per_tile ? cons : k->prod_per_tile;

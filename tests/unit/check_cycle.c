@@ -277,7 +277,7 @@ START_TEST(engines_agree_on_fused_decode) {
         ck_assert_msg(fabs((double)s->hbm_write_bytes - (double)m->hbm_write_bytes) <= 0.05 * m->hbm_write_bytes + 4096,
                       "%s hbm write %llu vs %llu", m->name, (unsigned long long)s->hbm_write_bytes,
                       (unsigned long long)m->hbm_write_bytes);
-      /* The model's branch merge carries the measured tail stream (kstream_more.h
+      /* The model's branch merge carries the measured tail stream (kstream.h
       ** SPEC_FUSED_MERGE_INSTR_PER_ITEM) that the cycle engine has not adopted yet: there the
       ** lower bound is a quarter. */
       const double lo = strcmp(m->name, "nsa.decode.branches") == 0 ? 0.25 : 0.5;

@@ -304,7 +304,7 @@ START_TEST(union_design_shares_blocks) {
 }
 END_TEST
 
-/* The validation kernels' streams beyond the tiled ones (sim/spec/kstream_more.h), mma.sync only:
+/* The validation kernels' streams beyond the tiled ones (sim/spec/kstream.h), mma.sync only:
 ** the delta pass (a warp per row) turns over its resident warps' dependent rounds slower than HBM
 ** streams the same bytes; the union kernel's producer warp issues every copy, so 8 tokens per CTA
 ** (one CTA of 9 warps per SM) run slower than 2 (three CTAs), as measured on the H200. */
@@ -487,7 +487,7 @@ END_TEST
 ** existed: golden figures of the paper's decode at batch 8 (bytes and FLOPs of nsasim 0.1.0 before
 ** the change; times since the CTA critical path of issue 6: instruction streams, loaded latency,
 ** the merges' load rounds; the decode selection's rounds and its Eq. 9 and top-n tail; the group
-** body's 879 per tile and 2666 fixed, kstream_more.h SPEC_GRP_*). */
+** body's 879 per tile and 2666 fixed, kstream.h SPEC_GRP_*). */
 START_TEST(default_decode_unchanged) {
   /* mma.sync, as the validation kernels: the instruction streams apply to them only. */
   spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"kernel.cmp_attn.mma=sync"}, {"kernel.select_scores.mma=sync"}, {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"}, {"kernel.combine.mma=sync"}};
