@@ -74,6 +74,18 @@ void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id m
   w->iters_per_cta = ceil(tiles / nq);
   w->tile_bytes = kv_tile;
   w->softmax_overlapped = 0;
+  /* The validation's token-major forward (attn_fwd.cu: mma.sync, a warp per 16 query rows, 64-key
+  ** tiles; full attention, the compressed branch, the window): its instruction stream per tile and
+  ** fixed (the Q tile, the first copies, the epilogue: a tenth of a window CTA's 10 tiles), at its
+  ** measured interval, a tensor-pipe throughput its resident warps share (kstream.h SPEC_FWD_*),
+  ** as the cycle engine runs it. */
+  if (m->mma == SPEC_MMA_SYNC && m->block_m == 16u * m->warps && m->block_n == 64) {
+    w->warp_instr_per_iter = spec_fwd_instr_per_tile(s.dk, s.dv);
+    w->warp_instr_fixed = SPEC_FWD_INSTR_FIXED;
+    w->issue_cycles = SPEC_FWD_ISSUE_CYCLES;
+    w->issue_warps = SPEC_FWD_ISSUE_WARPS;
+    w->issue_shared = 1;
+  }
 }
 /* }==== */
 
@@ -303,9 +315,12 @@ void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
   w->smem_bytes = kv * row_tiles * (1.0 + smem_readers(m));
   w->iters_per_cta = ceil(kv_tiles / splits);
   w->tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
-  /* The validation kernel is the group kernel (val_group.cuh), one row tile per CTA. */
+  /* The validation kernel is the group kernel (val_group.cuh), one row tile per CTA, at its own
+  ** measured issue interval (kstream.h SPEC_GRP_ISSUE_*). */
   w->warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
-  w->warp_instr_fixed = MDL_GROUP_INSTR_FIXED;
+  w->warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
+  w->issue_cycles = SPEC_GRP_ISSUE_CYCLES;
+  w->issue_warps = SPEC_GRP_ISSUE_WARPS;
 }
 
 sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,
@@ -339,8 +354,10 @@ sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const
   w.hbm_read_bytes = w.l2_read_bytes;
   w.hbm_write_bytes = s.b * s.hq * s.t * s.dv * s.e;
   w.iters_per_cta = 1;
-  w.tile_bytes = splits * (s.dv * 4.0 + 8.0);
-  /* Its loads come in rounds that each wait for the one before (the first is the step above). */
+  /* Its loads come in rounds that each wait for the one before (the first is the step above), each
+  ** round a pass's next 8 partials of the row: what a CTA has in flight is one round's share of its
+  ** bytes, not every partial at once. */
+  w.tile_bytes = splits * (s.dv * 4.0 + 8.0) / fmax(1.0, rounds);
   w.sync_trips = fmax(0.0, rounds - 1.0);
   w.launches = launches;
   return mdl_emit(a, wl, &w, p, d);

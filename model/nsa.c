@@ -331,7 +331,9 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
   w.iters_per_cta = s.n * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
-  w.warp_instr_fixed = MDL_GROUP_INSTR_FIXED;
+  w.warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
+  w.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
+  w.issue_warps = SPEC_GRP_ISSUE_WARPS;
   return mdl_emit(a, wl, &w, p, d);
 }
 

@@ -109,6 +109,9 @@ typedef struct cyc_kernel {
   ** issue slot more (less) per warp a scheduler holds beyond (below) that. */
   double instr_per_tile, instr_fixed;
   double issue_cycles, issue_warps;
+  /* 1: that interval is a shared pipe's throughput, which the resident warps share
+  ** (spec_issue_cpi_shared: the token-major forward). */
+  int issue_shared;
   /* STREAM as the unfused decode selection (select_decode_kernel, one CTA per row): sel_rounds
   ** dependent rounds of the row's inputs, then Eq. 9 (eq9_instr per warp on eq9_warps warps) and
   ** the top-n (topn_instr on one warp), each behind a barrier. 0 rounds: not this kernel. */

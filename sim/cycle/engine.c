@@ -187,7 +187,9 @@ static int start_compute(run *r, uint32_t slot) {
     const cyc_kernel *k = r->k;
     /* The model's issue rule (kstream.h); a dep_only step issues at the arch's interval. */
     double share = sm->resident * r->warps / r->issue_rate;
-    double dep = spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps);
+    double dep = k->issue_shared && !s->dep_only
+                     ? spec_issue_cpi_shared(r->dep_issue, share, k->issue_cycles, k->issue_warps)
+                     : spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps);
     double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
     double is = t0 > sm->issue_free ? t0 : sm->issue_free;
     sm->issue_free = is + di;

@@ -135,6 +135,7 @@ static void fwd_stream(ctx *c, cyc_kernel *k) {
   k->instr_fixed = SPEC_FWD_INSTR_FIXED;
   k->issue_cycles = SPEC_FWD_ISSUE_CYCLES;
   k->issue_warps = SPEC_FWD_ISSUE_WARPS;
+  k->issue_shared = 1; /* a tensor-pipe throughput its resident warps share (kstream.h) */
 }
 
 static sim_status flash_bwd(ctx *c, const char *const names[4], spec_kernel_id map, cyc_keys keys,
@@ -264,8 +265,10 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   /* The validation kernel is the group kernel (val_group.cuh): its instruction stream, which is
   ** an mma.sync kernel's (a wgmma/TMA kernel's stream is not modelled). */
   if (m->mma == SPEC_MMA_SYNC) {
-    k.instr_per_tile = SPEC_GROUP_INSTR_PER_TILE;
-    k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
+    k.instr_per_tile = SPEC_GRP_INSTR_PER_TILE;
+    k.instr_fixed = spec_grp_instr_fixed((double)m->warps, (double)s.dv);
+    k.issue_cycles = SPEC_GRP_ISSUE_CYCLES; /* its own measured interval (kstream.h) */
+    k.issue_warps = SPEC_GRP_ISSUE_WARPS;
   }
   if (map == SPEC_K_CMP_ATTN) { /* the compressed branch leaves its logits for the selection */
     k.aux_base = BASE(T_LOGITS);
@@ -587,8 +590,10 @@ static sim_status selected_fwd(ctx *c) {
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 4;
   if (k.tok_per_cta <= 1 && c->wl->kernel[SPEC_K_SELECTED].mma == SPEC_MMA_SYNC) { /* the group kernel (val_group.cuh) */
-    k.instr_per_tile = SPEC_GROUP_INSTR_PER_TILE;
-    k.instr_fixed = SPEC_GROUP_INSTR_FIXED;
+    k.instr_per_tile = SPEC_GRP_INSTR_PER_TILE;
+    k.instr_fixed = spec_grp_instr_fixed((double)c->wl->kernel[SPEC_K_SELECTED].warps, (double)s.dv);
+    k.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
+    k.issue_warps = SPEC_GRP_ISSUE_WARPS;
   }
   if (k.tok_per_cta > 1 && m->mma == SPEC_MMA_SYNC) {
     /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy

@@ -4,30 +4,20 @@
 ** mean-pool, delta-pass and backward kernels, the decode selections' serial tails (Eq. 9 and the
 ** top-n), the split merges' dependent load rounds, and the fused decode's pool and merge.
 ** Shared by both engines (the analytical model's latency bound, the cycle engine's steps) so that
-** they use one source of truth; numbers are properties of the kernels, not of an arch. One
-** exception, still open: the group CTA body's count, SPEC_GROUP_INSTR_* (one profile, the cycle
-** engine) against SPEC_GRP_INSTR_* (two profiles, the model).
+** they use one source of truth; numbers are properties of the kernels, not of an arch.
 */
 #ifndef NSASIM_SPEC_KSTREAM_H
 #define NSASIM_SPEC_KSTREAM_H
 
 #include <math.h>
 
-/* Warp instructions of the group kernel (validate/kernels/val_group.cuh: one CTA per (token, KV
-** head[, split]) with the group's query heads as 16 MMA rows, 16 keys per warp per K/V tile).
-** Per tile (the loop `for (int it = 0; it < n_it; ++it)`: cp.async of the K and V tile, QK^T with
-** ldmatrix + 2 mma per 16 of d_qk, mask, online softmax with shuffles and exp2, the O rescale,
-** P V with ldmatrix.trans + 2 mma per 16 of d_v) at d_qk + d_v = 256: from ncu on the H200
-** (reports/measurements/h200/2026-11-29-h200-run2-detail.txt, attn_group_kernel<128,128,64,2> of
-** nsa_d128_16k: 12.85M SM active cycles x 11.93 warps / 4.62 cycles per issued instruction =
-** 33.2M warp instructions per SM over 496.5 CTAs x 4 warps, 16 tiles each: 16.7k per warp, less
-** the fixed part below = 982 per tile). Fixed: Q load and fragments, then the cross-warp merge
-** (`for (int i = tid; i < group * DV; i += GRP_NT)`: 16 x d_v / 128 passes per thread of about 60
-** instructions, with its barriers) and the stores: about 1000 at d_v 128 (counted from the
-** source). Each warp issues them in order, one every sm.dependent_issue_cycles, or at its share of
-** sm.issue_per_clk when the SM's resident warps saturate the schedulers. */
-#define SPEC_GROUP_INSTR_PER_TILE 982.0
-#define SPEC_GROUP_INSTR_FIXED 1000.0
+/* The group kernel (validate/kernels/val_group.cuh: one CTA per (token, KV head[, split]) with the
+** group's query heads as 16 MMA rows, 16 keys per warp per K/V tile): its warp instructions per tile
+** and fixed, its issue interval and its cross-warp merge are in the section "The group CTA body"
+** below (SPEC_GRP_*), one count for both engines. (Until this round the cycle engine used a
+** one-profile count, 982 per tile and 1000 fixed counted from the source, from ncu on the H200,
+** reports/measurements/h200/2026-11-29-h200-run2-detail.txt: 12.85M SM active cycles x 11.93
+** warps / 4.62 cycles per issued instruction over 496.5 CTAs x 4 warps, 16 tiles each.) */
 
 /* Warp instructions of the token-major forward (validate/kernels/attn_fwd.cu attn_fwd_kernel<DQK,
 ** DV, 128, 64, STAGES>: full attention, the compressed branch and the window; 8 warps of 16 query
@@ -48,6 +38,12 @@
 #define SPEC_FWD_INSTR_FIXED 1000.0
 #define SPEC_FWD_ISSUE_CYCLES 7.51
 #define SPEC_FWD_ISSUE_WARPS 3.98
+/* That interval is the tensor pipe's throughput, not a warp's dependent chain: the same kernel
+** keeps its tensor pipe 36.5-38.6% active at 2 warps per scheduler (the d 192 forward, one CTA per
+** SM; the 64 x 64 and 3-stage d 128 mappings) against 40.7-41.1% at 4 (run2-ncu.csv,
+** sm__pipe_tensor_op_hmma_cycles_active), so its resident warps share one issue rate
+** (spec_issue_cpi_shared), where one more issue slot per warp (spec_issue_cpi) would make the
+** 2-warp grids 30% slow. */
 
 /* The token-major forward's warp instructions per 64-key tile at head dims d_qk, d_v. */
 static inline double spec_fwd_instr_per_tile(double dk, double dv) {
@@ -276,9 +272,9 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 /* }==== */
 
 /* {==== The group CTA body's stream split into per tile and fixed from ncu (validate/kernels/
-** val_group.cuh val_group_attend<128, 128, 64, 2>; used by the model in place of
-** SPEC_GROUP_INSTR_* above, whose 1000 fixed was counted from the source and whose 982 per tile then
-** came from one profile of 16 tiles per CTA) ====
+** val_group.cuh val_group_attend<128, 128, 64, 2>; both engines, in place of the one-profile
+** count noted above, whose 1000 fixed was counted from the source and whose 982 per tile then came
+** from one profile of 16 tiles per CTA) ====
 ** reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum per warp of two
 ** attn_group_kernel<128,128,64,2> profiles in index mode with different tiles per CTA: the
 ** selected forward of nsa_fwd_d128_16k (grid 16384 x 4 of 4 warps: 4.3846e9 / 262144 = 16726 over
@@ -293,6 +289,28 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 ** splits give the same total. */
 #define SPEC_GRP_INSTR_PER_TILE 879.0
 #define SPEC_GRP_INSTR_FIXED 2666.0
+/* The cross-warp merge in that fixed part: group x d_v / threads passes per thread (`for (int i =
+** tid; i < group * DV; i += GRP_NT)`), about 100 instructions each: 16 of them at 4 warps and d_v
+** 128. A CTA of fewer warps (the 32-key, 2-warp mappings) makes more passes per thread. */
+#define SPEC_GRP_MERGE_INSTR_PER_PASS 100.0
+#define SPEC_GRP_MERGE_ROWS 16.0
+#define SPEC_GRP_PROFILE_WARPS 4.0
+
+/* The group CTA body's fixed warp instructions with `warps` warps and head dim d_v. */
+static inline double spec_grp_instr_fixed(double warps, double dv) {
+  double passes = SPEC_GRP_MERGE_ROWS * dv / (32.0 * warps);
+  double profiled = SPEC_GRP_MERGE_ROWS * 128.0 / (32.0 * SPEC_GRP_PROFILE_WARPS);
+  return SPEC_GRP_INSTR_FIXED + SPEC_GRP_MERGE_INSTR_PER_PASS * (passes - profiled);
+}
+/* The group kernel's own issue interval: 4.62 cycles per issued instruction at 11.93 warps per SM,
+** 2.98 per scheduler (ncu of attn_group_kernel<128,128,64,2>, the selected forward of nsa_d128_16k:
+** reports/measurements/h200/2026-11-29-h200-run2-detail.txt; the profile arch.sm.
+** dependent_issue_cycles names). Like every kernel's measured interval (spec_issue_cpi) it holds at
+** the profile's warps per scheduler, one issue slot more (less) per warp beyond (below) it: a
+** decode grid of one 4-warp CTA per SM (batch 1) issues at 2.64, not 4.62. The kernel is not
+** pipe-bound (tensor pipe 11.5% active in that profile, 1-6% in the decodes: run2-ncu.csv). */
+#define SPEC_GRP_ISSUE_CYCLES 4.62
+#define SPEC_GRP_ISSUE_WARPS 2.98
 /* }==== */
 
 /* {==== The fused decode's extras over the group body (validate/kernels/nsa_decode.cu) ====
@@ -319,6 +337,14 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 ** scheduler exceeds it (one issue slot per extra warp). Both engines' rule. */
 static inline double spec_issue_cpi(double dependent_cycles, double share, double own_cycles, double own_warps) {
   return own_cycles > 0 ? fmax(share, own_cycles + (share - own_warps)) : fmax(dependent_cycles, share);
+}
+
+/* The same for a kernel whose measured interval is a shared pipe's throughput (the token-major
+** forward's, SPEC_FWD_ISSUE_*): the scheduler issues own_warps / own_cycles per clock whatever its
+** warps, so each of share warps issues every own_cycles x share / own_warps cycles, and none faster
+** than the dependent interval. Both engines' rule. */
+static inline double spec_issue_cpi_shared(double dependent_cycles, double share, double own_cycles, double own_warps) {
+  return fmax(fmax(dependent_cycles, share), own_cycles * share / own_warps);
 }
 
 #endif
