@@ -75,9 +75,9 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
     ** issued at the arch's. */
     double share = fmin(busy, cpr) * warps / a->sm.issue_per_clk;
     double cpi = w->issue_shared ? spec_issue_cpi_shared(a->sm.dependent_issue_cycles, share, w->issue_cycles, w->issue_warps)
-                                 : spec_issue_cpi(a->sm.dependent_issue_cycles, share, w->issue_cycles, w->issue_warps);
+                                 : spec_issue_cpi(a->sm.dependent_issue_cycles, share, w->issue_cycles, w->issue_warps, w->issue_slope);
     fixed_s = w->warp_instr_fixed * cpi / clk;
-    fixed_s += w->dep_instr_per_cta * spec_issue_cpi(a->sm.dependent_issue_cycles, share, 0, 0) / clk;
+    fixed_s += w->dep_instr_per_cta * spec_issue_cpi(a->sm.dependent_issue_cycles, share, 0, 0, 0) / clk;
     step_s = w->loads_serial ? lat_s + w->warp_instr_per_iter * cpi / clk
                              : fmax(step_s, w->warp_instr_per_iter * cpi / clk);
   }

@@ -317,10 +317,11 @@ void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
   w->tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   /* The validation kernel is the group kernel (val_group.cuh), one row tile per CTA, at its own
   ** measured issue interval (kstream.h SPEC_GRP_ISSUE_*). */
-  w->warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
+  w->warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE(s.dk);
   w->warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
   w->issue_cycles = SPEC_GRP_ISSUE_CYCLES;
   w->issue_warps = SPEC_GRP_ISSUE_WARPS;
+  w->issue_slope = SPEC_GRP_ISSUE_SLOPE;
 }
 
 sim_status mdl_split_decode(const spec_arch *a, const spec_workload *wl, spec_kernel_id map,

@@ -18,10 +18,10 @@
 ** element of O per KV tile. */
 #define MDL_FP32_OPS_PER_RESCALE 1.0
 
-/* The group kernel's warp instructions per K/V tile (and fixed, spec_grp_instr_fixed, at its own
-** issue interval SPEC_GRP_ISSUE_*), and the split merges' dependent rounds: sim/spec/kstream.h,
-** one source shared with the cycle engine (sources there). */
-#define MDL_GROUP_INSTR_PER_TILE SPEC_GRP_INSTR_PER_TILE
+/* The group kernel's warp instructions per K/V tile at head dim d_qk (and fixed,
+** spec_grp_instr_fixed, at its own issue interval SPEC_GRP_ISSUE_*), and the split merges'
+** dependent rounds: sim/spec/kstream.h, one source shared with the cycle engine (sources there). */
+#define MDL_GROUP_INSTR_PER_TILE(dk) spec_grp_instr_per_tile(dk)
 
 /* The scores kernel's instruction stream and measured issue interval (SPEC_SCORES_*), the decode
 ** selections' Eq. 9 and top-n tails (spec_topn_instr, spec_seldec_tail_instr, SPEC_SELDEC_THREADS):
@@ -53,6 +53,7 @@ typedef struct mdl_work {
   ** and the warps per scheduler it was measured with: with more (fewer) warps on a scheduler each
   ** instruction waits one issue slot more (less) per warp, the scheduler issuing one per clock. */
   double issue_cycles, issue_warps;
+  double issue_slope; /* issue slots per warp beyond (below) issue_warps; 0: one (spec_issue_cpi) */
   /* 1: that interval is a shared pipe's throughput, which the resident warps share
   ** (spec_issue_cpi_shared: the token-major forward), not one warp's (spec_issue_cpi). */
   int issue_shared;

@@ -330,10 +330,11 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
   w.smem_bytes = kv_l2 * 2.0 + q * 2.0;
   w.iters_per_cta = s.n * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
-  w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE;
+  w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE(s.dk);
   w.warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
   w.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
   w.issue_warps = SPEC_GRP_ISSUE_WARPS;
+  w.issue_slope = SPEC_GRP_ISSUE_SLOPE;
   return mdl_emit(a, wl, &w, p, d);
 }
 

@@ -109,6 +109,7 @@ typedef struct cyc_kernel {
   ** issue slot more (less) per warp a scheduler holds beyond (below) that. */
   double instr_per_tile, instr_fixed;
   double issue_cycles, issue_warps;
+  double issue_slope; /* issue slots per warp beyond (below) issue_warps; 0: one (spec_issue_cpi) */
   /* 1: that interval is a shared pipe's throughput, which the resident warps share
   ** (spec_issue_cpi_shared: the token-major forward). */
   int issue_shared;

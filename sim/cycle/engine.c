@@ -189,7 +189,8 @@ static int start_compute(run *r, uint32_t slot) {
     double share = sm->resident * r->warps / r->issue_rate;
     double dep = k->issue_shared && !s->dep_only
                      ? spec_issue_cpi_shared(r->dep_issue, share, k->issue_cycles, k->issue_warps)
-                     : spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps);
+                     : spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps,
+                                      k->issue_slope);
     double di = s->warp_instr * (s->issue_warps > 0 ? s->issue_warps : r->warps) / r->issue_rate;
     double is = t0 > sm->issue_free ? t0 : sm->issue_free;
     sm->issue_free = is + di;

@@ -265,10 +265,11 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   /* The validation kernel is the group kernel (val_group.cuh): its instruction stream, which is
   ** an mma.sync kernel's (a wgmma/TMA kernel's stream is not modelled). */
   if (m->mma == SPEC_MMA_SYNC) {
-    k.instr_per_tile = SPEC_GRP_INSTR_PER_TILE;
+    k.instr_per_tile = spec_grp_instr_per_tile((double)s.dk);
     k.instr_fixed = spec_grp_instr_fixed((double)m->warps, (double)s.dv);
     k.issue_cycles = SPEC_GRP_ISSUE_CYCLES; /* its own measured interval (kstream.h) */
     k.issue_warps = SPEC_GRP_ISSUE_WARPS;
+    k.issue_slope = SPEC_GRP_ISSUE_SLOPE;
   }
   if (map == SPEC_K_CMP_ATTN) { /* the compressed branch leaves its logits for the selection */
     k.aux_base = BASE(T_LOGITS);
@@ -590,10 +591,11 @@ static sim_status selected_fwd(ctx *c) {
   k.sfu_per_pair = 1;
   k.fp32_per_pair = 4;
   if (k.tok_per_cta <= 1 && c->wl->kernel[SPEC_K_SELECTED].mma == SPEC_MMA_SYNC) { /* the group kernel (val_group.cuh) */
-    k.instr_per_tile = SPEC_GRP_INSTR_PER_TILE;
+    k.instr_per_tile = spec_grp_instr_per_tile((double)s.dk);
     k.instr_fixed = spec_grp_instr_fixed((double)c->wl->kernel[SPEC_K_SELECTED].warps, (double)s.dv);
     k.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
     k.issue_warps = SPEC_GRP_ISSUE_WARPS;
+    k.issue_slope = SPEC_GRP_ISSUE_SLOPE;
   }
   if (k.tok_per_cta > 1 && m->mma == SPEC_MMA_SYNC) {
     /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy

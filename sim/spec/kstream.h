@@ -289,6 +289,24 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 ** splits give the same total. */
 #define SPEC_GRP_INSTR_PER_TILE 879.0
 #define SPEC_GRP_INSTR_FIXED 2666.0
+/* Per 16 of d_qk beyond 128, per tile: 42, from the kernel's SASS (attn_group.cu of the measured
+** tree a823929 built for sm_90, nvcc 13.0, cuobjdump -sass; attn_group_kernel<192,128,64,2>
+** against <128,128,64,2>). val_load_tile's loop `for (int i = tid; i < ROWS * CH; i += NT)` is
+** not unrolled whole: it runs 4 copies per pass of about 100 instructions (the row / chunk split,
+** the predicate, the 64-bit source address, the swizzle, the zero-fill select, LDGSTS), so each
+** cp.async costs about 25 and each 16 of d_qk adds one per thread to the K tile (64 x 16 x 2 B
+** over 128 threads): the d 192 K tile takes 3 passes (105 instructions each) where d 128's takes
+** 2 (100 each), +115; the rest of the tile body is 67 instructions longer (1042 against 970:
+** per 16 of d_qk one ldmatrix.x4 of K, two HMMA and their addresses, and the d_qk-long address
+** arithmetic), of which about 53 run per tile (the `it == 0` Q fragments and the loop remainders
+** do not): 168 per tile at d 192, 42 per 16. (The source's count alone, one cp.async and an
+** ldmatrix with two mma, would give about 7.) */
+#define SPEC_GRP_INSTR_PER_16DK 42.0
+
+/* The group CTA body's warp instructions per K/V tile at head dim d_qk. */
+static inline double spec_grp_instr_per_tile(double dk) {
+  return SPEC_GRP_INSTR_PER_TILE + SPEC_GRP_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+}
 /* The cross-warp merge in that fixed part: group x d_v / threads passes per thread (`for (int i =
 ** tid; i < group * DV; i += GRP_NT)`), about 100 instructions each: 16 of them at 4 warps and d_v
 ** 128. A CTA of fewer warps (the 32-key, 2-warp mappings) makes more passes per thread. */
@@ -305,12 +323,24 @@ static inline double spec_grp_instr_fixed(double warps, double dv) {
 /* The group kernel's own issue interval: 4.62 cycles per issued instruction at 11.93 warps per SM,
 ** 2.98 per scheduler (ncu of attn_group_kernel<128,128,64,2>, the selected forward of nsa_d128_16k:
 ** reports/measurements/h200/2026-11-29-h200-run2-detail.txt; the profile arch.sm.
-** dependent_issue_cycles names). Like every kernel's measured interval (spec_issue_cpi) it holds at
-** the profile's warps per scheduler, one issue slot more (less) per warp beyond (below) it: a
-** decode grid of one 4-warp CTA per SM (batch 1) issues at 2.64, not 4.62. The kernel is not
-** pipe-bound (tensor pipe 11.5% active in that profile, 1-6% in the decodes: run2-ncu.csv). */
+** dependent_issue_cycles names). The kernel is not pipe-bound (tensor pipe 11.5% active in that
+** profile, 1-6% in the decodes: run2-ncu.csv), so with fewer warps on a scheduler each issues
+** sooner, but not one whole slot sooner per warp (spec_issue_cpi's default): the same kernel at 3
+** stages, attn_group_kernel<128,128,64,3> of nsa_fwd_d128_64k_g64s3 (2 CTAs per SM, 2.0 warps per
+** scheduler: ncu 12.4% of 64 warps active, run2-ncu.csv; the same 16 tiles and count per warp,
+** 16726, as the profile: its SASS tile loop is 974 instructions against 971), runs a CTA in
+** 35.30 ms / ceil(262144 / 264) = 35.55 us, 65.05k cycles at the arch clock: 3.89 cycles per
+** instruction (SPEC_GRP_ISSUE_*_LOW; that config is a calibration config). The line through the
+** two points costs 0.745 of a slot per warp: one 4-warp CTA per SM (batch 1) issues at 3.15, not
+** the 2.64 one slot per warp gives (which made the batch-1 decodes 9-14% fast) nor the 4.62 the
+** arch's flat interval gives (20-30% slow). */
 #define SPEC_GRP_ISSUE_CYCLES 4.62
 #define SPEC_GRP_ISSUE_WARPS 2.98
+#define SPEC_GRP_ISSUE_CYCLES_LOW 3.89
+#define SPEC_GRP_ISSUE_WARPS_LOW 2.0
+/* Issue slots a warp waits per warp on its scheduler, from the kernel's two points. */
+#define SPEC_GRP_ISSUE_SLOPE \
+  ((SPEC_GRP_ISSUE_CYCLES - SPEC_GRP_ISSUE_CYCLES_LOW) / (SPEC_GRP_ISSUE_WARPS - SPEC_GRP_ISSUE_WARPS_LOW))
 /* }==== */
 
 /* {==== The fused decode's extras over the group body (validate/kernels/nsa_decode.cu) ====
@@ -333,10 +363,14 @@ static inline double spec_grp_instr_fixed(double warps, double dv) {
 
 /* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
 ** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
-** it; either way no faster than its share of the scheduler when share = resident warps per
-** scheduler exceeds it (one issue slot per extra warp). Both engines' rule. */
-static inline double spec_issue_cpi(double dependent_cycles, double share, double own_cycles, double own_warps) {
-  return own_cycles > 0 ? fmax(share, own_cycles + (share - own_warps)) : fmax(dependent_cycles, share);
+** it, `slope` issue slots more (less) per warp a scheduler holds beyond (below) own_warps (0: one
+** slot, the rule for a kernel profiled at one occupancy; the group kernel's, profiled at two,
+** SPEC_GRP_ISSUE_SLOPE); either way no faster than its share of the scheduler when share =
+** resident warps per scheduler exceeds it. Both engines' rule. */
+static inline double spec_issue_cpi(double dependent_cycles, double share, double own_cycles, double own_warps,
+                                    double slope) {
+  double k = slope > 0 ? slope : 1.0;
+  return own_cycles > 0 ? fmax(share, own_cycles + k * (share - own_warps)) : fmax(dependent_cycles, share);
 }
 
 /* The same for a kernel whose measured interval is a shared pipe's throughput (the token-major
