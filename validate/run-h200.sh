@@ -13,6 +13,8 @@
 #             nsa_validate --profile launches each kernel once inside cudaProfilerStart/Stop and
 #             names it ("ncu_<config> <kernel>"); ncu --clock-control none --profile-from-start off
 #             records the metrics this ncu knows of the list below (--query-metrics), in launch order.
+#   source    per-instruction SASS counters (ncu SourceCounters) of DETAIL_KERNELS in DETAIL_LIST, one
+#             gzipped CSV per name in SOURCE_KERNELS (default: the fused decode's three kernels)
 #   detail    ncu sections (speed of light, warp stalls, occupancy, memory) as text for the kernels
 #             matching DETAIL_KERNELS (regex) in DETAIL_LIST: detail.txt
 # Writes under $OUT (at most 8 files, as the device tool returns): provenance.txt (GPU name, driver,
@@ -109,6 +111,18 @@ if has detail && command -v ncu > /dev/null; then
     --section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis \
     --section LaunchStats "$BUILD/validate/nsa_validate" --profile -o /dev/null "${DETAIL_LIST:?DETAIL_LIST}" \
     > "$OUT/detail.txt" 2> "$BUILD/detail.err" || { echo "ncu detail failed (not fatal)"; tail -5 "$BUILD/detail.err"; }
+fi
+if has source && command -v ncu > /dev/null; then
+  # Per-instruction executed counts and stall samples (SASS) of the kernels matching
+  # DETAIL_KERNELS in DETAIL_LIST, one CSV per kernel name, gzipped: where a kernel's issue slots go.
+  ncu --clock-control none --profile-from-start off --kernel-name "regex:${DETAIL_KERNELS:-.}" \
+    --section SourceCounters --section WarpStateStats -f -o "$BUILD/source" \
+    "$BUILD/validate/nsa_validate" --profile -o /dev/null "${DETAIL_LIST:?DETAIL_LIST}" > "$BUILD/source.log" 2>&1 ||
+    { echo "ncu source failed (not fatal)"; tail -5 "$BUILD/source.log"; }
+  for k in ${SOURCE_KERNELS:-decode_cmp decode_select decode_branches}; do
+    ncu -i "$BUILD/source.ncu-rep" --kernel-name "regex:$k" --page source --csv --print-source sass \
+      > "$OUT/source-$k.csv" 2>> "$BUILD/source.log" && gzip -f "$OUT/source-$k.csv"
+  done
 fi
 echo "gpu_after (name, driver, clocks.sm, clocks.mem, clocks.max.sm): $(smi)" >> "$OUT/provenance.txt"
 echo "exit_status: $status" >> "$OUT/provenance.txt"

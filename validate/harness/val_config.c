@@ -49,8 +49,9 @@ static const int_field int_fields[] = {
     {"sel_tok", offsetof(val_config, sel_tok), 1, 8, 1, "tokens per CTA of the nsa_fwd selected kernel (1, 2, 4, 8)"},
     {"topn_fused", offsetof(val_config, topn_fused), 0, 1, 0, "nsa_fwd top-n inside the scores kernel (no top-n launch)"},
     {"gate_fused", offsetof(val_config, gate_fused), 0, 1, 0, "nsa_fwd gated combine in the window kernel (no combine launch)"},
-    {"pdl", offsetof(val_config, pdl), 0, 1, 0, "decode kernels launched with programmatic dependent launch (full_decode; nsa_decode with dec_fused=1)"},
-    {"dec_fused", offsetof(val_config, dec_fused), 0, 1, 0, "nsa_decode in three launches (compressed, selection, selected + window + combine)"},
+    {"pdl", offsetof(val_config, pdl), 0, 1, 0, "decode kernels launched with programmatic dependent launch (full_decode; nsa_decode with dec_fused)"},
+    {"dec_fused", offsetof(val_config, dec_fused), 0, 2, 0, "nsa_decode in three launches (1: compressed, selection, selected + window + combine) or two (2: the selection at the end of the compressed kernel, lean group bodies)"},
+    {"grp_lean", offsetof(val_config, grp_lean), 0, 1, 0, "nsa_decode with dec_fused=1: the lean group body in its attention kernels (dec_fused=2 always)"},
     {"split_kv", offsetof(val_config, split_kv), 0, 1024, 0, "decode KV splits (0 = auto)"},
     {"check", offsetof(val_config, check), 0, 1, 1, "compare with the CPU reference"},
     {"check_rows", offsetof(val_config, check_rows), 1, 1 << 20, 16, "sampled query rows per (b, head)"},
@@ -244,11 +245,15 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
     return -1;
   }
   if (c->pdl && c->kind != VAL_FULL_DECODE && !(c->kind == VAL_NSA_DECODE && c->dec_fused)) {
-    snprintf(err, err_len, "pdl=1 is for full_decode and for nsa_decode with dec_fused=1");
+    snprintf(err, err_len, "pdl=1 is for full_decode and for nsa_decode with dec_fused");
     return -1;
   }
   if (c->dec_fused && c->kind != VAL_NSA_DECODE) {
-    snprintf(err, err_len, "dec_fused=1 is the nsa_decode pipeline");
+    snprintf(err, err_len, "dec_fused is the nsa_decode pipeline");
+    return -1;
+  }
+  if (c->grp_lean && c->dec_fused != 1) {
+    snprintf(err, err_len, "grp_lean=1 is for nsa_decode with dec_fused=1 (dec_fused=2 is always lean)");
     return -1;
   }
   if (c->sel_tok != 1 && c->sel_tok != 2 && c->sel_tok != 4 && c->sel_tok != 8) {

@@ -326,6 +326,7 @@ enum {
   S_W1K, S_W2K, S_W1V, S_W2V, S_C1K, S_C1V, /* MLP compression: weights, position bias flatten(pe) W1 */
   S_DKPART, S_DVPART,                   /* compressed backward: dK/dV partials of the query splits */
   S_DCNT,                               /* fused decode: arrival counters of the select and branch kernels */
+  S_PSC,                                /* fused decode v2: each cmp split's block scores per head */
   S_COUNT
 };
 _Static_assert(S_COUNT <= VAL_MAX_BUFS, "dev_pool holds VAL_MAX_BUFS buffers per rotation set");
@@ -479,6 +480,10 @@ static void fused_params(const pipe *P, int rot, val_decode_fused_params *f) {
   f->gates = P->p[rot][S_GATES], f->o = P->p[rot][S_O];
   f->counter_select = P->p[rot][S_DCNT];
   f->counter_branches = (int *)P->p[rot][S_DCNT] + c->batch * c->heads_kv;
+  f->counter_select2 = (int *)P->p[rot][S_DCNT] + 2 * c->batch * c->heads_kv;
+  f->v2 = c->dec_fused == 2;
+  f->lean = c->dec_fused == 2 || c->grp_lean;
+  f->part_scores = P->n[S_PSC] ? P->p[rot][S_PSC] : NULL;
 }
 
 /* Keys of an attention backward: the buffers and position rule of the branch being differentiated. */
@@ -748,7 +753,7 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     break;
   case OP_DEC_CMP: case OP_DEC_BRANCH: /* group-centric CTAs (val_group.cuh) */
     r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
-    r->design = "fused";
+    r->design = c->dec_fused == 2 ? "fused2" : c->grp_lean ? "fused_lean" : "fused";
     break;
   case OP_DEC_SELECT:
     r->warps = 8, r->design = "fused";
@@ -806,7 +811,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
   P->type[S_DKACC] = P->type[S_DVACC] = T_F32;
   P->type[S_CNT] = P->type[S_OFF] = P->type[S_CUR] = P->type[S_LIST] = P->type[S_CHUNKS] = P->type[S_NCHUNK] = T_I32;
   P->type[S_IDX] = P->type[S_DCNT] = T_I32;
-  P->type[S_C1K] = P->type[S_C1V] = P->type[S_DKPART] = P->type[S_DVPART] = T_F32;
+  P->type[S_C1K] = P->type[S_C1V] = P->type[S_DKPART] = P->type[S_DVPART] = P->type[S_PSC] = T_F32;
   P->input[S_Q] = P->input[S_K] = P->input[S_V] = 1;
   P->n[S_Q] = rows_o * c->d_qk;
   P->n[S_K] = B * Tk * Hk * c->d_qk;
@@ -903,14 +908,26 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       /* Three launches (nsa_decode.cu); the mean pool of the newest block runs inside the first. */
       P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
       const int i_cmp = P->n_st;
-      add_stage(P, "dec_cmp_fused", OP_DEC_CMP, auto_splits(R, c, (P->n_cmp + 63) / 64, 2), 0, 0);
+      const int v2 = c->dec_fused == 2;
+      add_stage(P, v2 ? "dec2_cmp_select" : "dec_cmp_fused", OP_DEC_CMP, auto_splits(R, c, (P->n_cmp + 63) / 64, 2),
+                0, 0);
       P->st[i_cmp].part_o = S_OPART, P->st[i_cmp].part_l = S_LPART, P->st[i_cmp].write_part = 1;
       max_split = P->st[i_cmp].splits;
       P->n[S_OPART] = (unsigned long long)max_split * rows_o * c->d_v; /* partials even for one split */
       P->n[S_LPART] = (unsigned long long)max_split * rows_o;
-      const int i_sel = P->n_st;
-      add_stage(P, "dec_select_fused", OP_DEC_SELECT, (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
-      P->st[i_sel].aux = max_split;
+      if (v2) { /* the selection runs in the compressed kernel's tail */
+        if (val_decode_v2_tail_excess(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages, max_split, P->n_sel,
+                                      P->n_cmp)) {
+          fprintf(stderr, "config '%s': dec_fused=2: %d splits and %d selection blocks do not fit the K/V ring\n", c->id,
+                  max_split, P->n_sel);
+          return -1;
+        }
+        P->n[S_PSC] = B * Hk * (unsigned long long)max_split * (unsigned long long)((P->n_sel + 3) & ~3);
+      } else {
+        const int i_sel = P->n_st;
+        add_stage(P, "dec_select_fused", OP_DEC_SELECT, (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
+        P->st[i_sel].aux = max_split;
+      }
       /* The selected and window CTAs share one grid: about one wave over the (sequence, KV head)
       ** pairs, shared in proportion to each branch's tiles. */
       const int t_s = c->sel_count * (c->sel_len / 64), t_w = (c->window + 63) / 64 + 1;
@@ -925,7 +942,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       ss = ss < 1 ? 1 : ss > t_s ? t_s : ss;
       sw = sw < 1 ? 1 : sw > t_w ? t_w : sw;
       const int i_br = P->n_st;
-      add_stage(P, "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
+      add_stage(P, v2 ? "dec2_branches" : "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
       P->st[i_br].aux = sw;
       P->row[i_br].split = ss + sw; /* CTAs per (sequence, KV head) of the one grid */
       P->n[S_OPS] = (unsigned long long)ss * rows_o * c->d_v;
@@ -933,7 +950,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_OPW] = (unsigned long long)sw * rows_o * c->d_v;
       P->n[S_LPW] = (unsigned long long)sw * rows_o;
       P->n[S_OSLC] = P->n[S_LSLC] = P->n[S_OWIN] = P->n[S_LWIN] = 0; /* never materialised */
-      P->n[S_DCNT] = 2 * B * Hk;
+      P->n[S_DCNT] = 3 * B * Hk;
       P->input[S_DCNT] = 4;
     } else if (nsa_dec) {
       /* Decode: the compressed branch leaves its logits for the selection (no second pass over
@@ -1707,6 +1724,18 @@ static int check_stage(pipe *P, int i) {
       bad += uk + uv;
       if (c->check) extra = check_compress(P);
     }
+    if (c->dec_fused == 2) { /* and the selection's: merged output, scores, an exact top-n */
+      long long b2 = 0, b3 = 0;
+      const double e_sc = check_scores(P, &b2);
+      const double e_tn = check_topn(P, &b3);
+      bad += b2 + b3;
+      if (c->check) {
+        const double e_sel = e_tn != 0.0 ? INFINITY : e_sc;
+        const double e_o = check_attn_op_g(P, OP_CMP_GROUP, host_f(P, S_OCMP), host_f(P, S_LCMP), 0);
+        const double e_v2 = worst(e_sel, e_o);
+        extra = c->compress_mlp ? e_v2 : worst(extra, e_v2);
+      }
+    }
     break;
   }
   case OP_DEC_SELECT: { /* the merged compressed output, the scores and an exact top-n */
@@ -1829,7 +1858,8 @@ static int check_stage(pipe *P, int i) {
       err = check_attn_op_g(P, attn_op, host_f(P, out_o), host_f(P, out_l), sd->op == OP_WIN_FWD && sd->aux);
     }
   }
-  if (c->check && (sd->op == OP_DEC_CMP ? !c->compress_mlp : sd->op == OP_DEC_SELECT)) err = worst(err, extra);
+  if (c->check && (sd->op == OP_DEC_CMP ? !c->compress_mlp || c->dec_fused == 2 : sd->op == OP_DEC_SELECT))
+    err = worst(err, extra);
   row->rel_err = err;
   if (bad) {
     fprintf(stderr, "config '%s' stage %s: %lld output elements unwritten or out of range\n", c->id, sd->name, bad);
@@ -2000,6 +2030,8 @@ static int count_def(pipe *P, const stage_def *sd, stage_row *row) {
     d.op = OP_CMP_GROUP;
     if (count_def(P, &d, row)) return -1;
     if (!c->compress_mlp) row->bytes += B * c->cmp_len * kv_tok + B * kv_tok;
+    if (c->dec_fused == 2) /* v2's selection, counted as dec_select_fused's */
+      row->bytes += B * Hk * P->n_sel * 4.0 + (double)P->n[S_IDX] * 4 + rows_o * (dv + 1) * 4.0 * sd->splits + o_b + l_b;
     break;
   }
   case OP_DEC_SELECT: /* the decode selection, plus merging the compressed partials */

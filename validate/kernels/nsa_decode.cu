@@ -11,6 +11,11 @@
 **   counter after a fence (the threadFenceReduction pattern), picks the top-n.
 ** branches: the selected and window CTAs share one grid; the last CTA of a (sequence, KV head)
 **   merges both branches' partials with the compressed output and the gates.
+** v2 (dec_fused=2) is two launches: the selection runs at the end of cmp (the CTAs of a pair wait
+**   for each other, then each merges a share of o_cmp and turns its own logits into block scores;
+**   the last picks the top-n), and both attention kernels run the lean group body (val_group.cuh).
+**   ncu source counters of v1 (2026-11-29): cmp issued ~1250 warp instructions per 64-key tile,
+**   most of them address arithmetic of the copies; select took 21 us for 12 MB.
 ** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
 */
 #include "val_group.cuh"
@@ -18,66 +23,6 @@
 #include <climits>
 
 namespace {
-
-/* ---------------------------------------------------------------- cmp */
-constexpr int DC_PARTS = 4; /* token slices of the newest block pooled in parallel (then summed in order) */
-
-/* CTAs per SM the shared memory allows (up to 3); __launch_bounds__ holds the registers to it:
-** ncu showed the branch kernel at 210 registers, 2 CTAs per SM, and its one-wave grid in 1.45 waves. */
-template <int DQK, int DV, int BN, int STAGES>
-constexpr int dec_min_blocks() {
-  return 3 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472   ? 3
-         : 2 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472 ? 2
-                                                                          : 1;
-}
-
-template <int DQK, int DV, int BN, int STAGES>
-__global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
-    decode_cmp_kernel(const val_decode_fused_params p) {
-  using C = GrpCfg<DQK, DV, BN, STAGES>;
-  extern __shared__ __align__(128) unsigned char smem_raw[];
-  const int hk = blockIdx.y, b = blockIdx.z / p.cmp.splits, split = blockIdx.z % p.cmp.splits;
-  if (p.k_src && split == p.cmp.splits - 1) {
-    /* The newest block (n_cmp - 1) lies in this split's last tile. Its l tokens are cut into
-    ** DC_PARTS slices so each thread has few dependent loads; the K/V ring is free until the
-    ** attention below starts, so the slices' sums meet there. */
-    constexpr int CH = (DQK + DV) / 8;
-    float *red = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [DC_PARTS][CH][8] */
-    static_assert((size_t)DC_PARTS * CH * 8 * 4 <= C::KV_BYTES, "pooling scratch fits the K/V ring");
-    const int blk = p.cmp.seq_k - 1, hkv = p.cmp.heads_kv;
-    const long long tok0 = (long long)blk * p.cmp_stride;
-    for (int i = threadIdx.x; i < DC_PARTS * CH; i += C::NT) {
-      const int ch = i % CH, part = i / CH;
-      const bool is_k = ch < DQK / 8;
-      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
-      const int u0 = p.cmp_len * part / DC_PARTS, u1 = p.cmp_len * (part + 1) / DC_PARTS;
-      const __nv_bfloat16 *src = static_cast<const __nv_bfloat16 *>(is_k ? p.k_src : p.v_src) +
-                                 (((long long)b * p.seq_len + tok0 + u0) * hkv + hk) * D + c8 * 8;
-      float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-#pragma unroll 4
-      for (int u = u0; u < u1; ++u) val_add8(acc, *reinterpret_cast<const uint4 *>(src + (long long)(u - u0) * hkv * D));
-#pragma unroll
-      for (int e = 0; e < 8; ++e) red[(part * CH + ch) * 8 + e] = acc[e];
-    }
-    __syncthreads();
-    for (int ch = threadIdx.x; ch < CH; ch += C::NT) {
-      const bool is_k = ch < DQK / 8;
-      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
-      float acc[8];
-#pragma unroll
-      for (int e = 0; e < 8; ++e) {
-        acc[e] = 0.f;
-        for (int part = 0; part < DC_PARTS; ++part) acc[e] += red[(part * CH + ch) * 8 + e];
-      }
-      __nv_bfloat16 *dst = static_cast<__nv_bfloat16 *>(is_k ? p.k_cmp : p.v_cmp) +
-                           (((long long)b * p.cmp.seq_k + blk) * hkv + hk) * D + c8 * 8;
-      val_store8(dst, acc, 1.f / (float)p.cmp_len);
-    }
-    __threadfence(); /* the stores reach L2 before this CTA's cp.async reads them back */
-  }
-  __syncthreads();
-  val_group_attend<DQK, DV, BN, STAGES>(p.cmp, 0, hk, b, split, smem_raw);
-}
 
 /* ---------------------------------------------------------------- select */
 constexpr int DS_NT = 256;
@@ -153,6 +98,228 @@ __device__ void topn_cta(float *sc, int n_valid, int n, int32_t *out) {
     for (int o = 0; o < n; ++o) rank += chosen[o] < mine;
     if (tid < n) out[rank] = mine;
   }
+}
+
+/* ---------------------------------------------------------------- v2: the selection inside cmp */
+/* Split `split`'s compressed tokens [i0, i1) and the selection blocks they touch, [j_lo, j_hi)
+** (Eq. 9: block j sums tokens R(j+1)-1-m-n, m < R, n <= H, i.e. [Rj - H, Rj + R - 1]), and that
+** range aligned out to multiples of 4, [a_lo, a_hi): its rows of part_scores are read as float4,
+** and hold 0 outside [j_lo, j_hi). */
+struct SplitBlocks {
+  int i0, i1, j_lo, j_hi, a_lo, a_hi;
+};
+__device__ __forceinline__ SplitBlocks split_blocks(const val_decode_fused_params &p, int bn, int split) {
+  const val_attn_group_params &a = p.cmp;
+  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1;
+  const int n_valid = min(a.q_pos0 / p.sel_len + 1, p.n_sel);
+  int tile_lo, n_tiles;
+  grp_range_tiles(a, a.q_pos0, bn, &tile_lo, &n_tiles);
+  SplitBlocks r;
+  r.i0 = (tile_lo + grp_split_tile(n_tiles, split, a.splits)) * bn;
+  r.i1 = min((tile_lo + grp_split_tile(n_tiles, split + 1, a.splits)) * bn, a.seq_k);
+  r.j_lo = r.i0 / R;
+  r.j_hi = r.i0 < r.i1 ? min((r.i1 - 1 + H) / R + 1, n_valid) : r.j_lo;
+  if (r.j_hi <= r.j_lo) r.j_hi = r.j_lo, r.a_lo = r.a_hi = 0;
+  else r.a_lo = r.j_lo & ~3, r.a_hi = (r.j_hi + 3) & ~3;
+  return r;
+}
+
+__device__ __forceinline__ int ld_acquire(const int *ptr) {
+  int v;
+  asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(v) : "l"(ptr) : "memory");
+  return v;
+}
+
+/* After its attention, every CTA of a (sequence, KV head) waits for the pair's other splits (the
+** launcher admits v2 only when the grid is one wave, so they are all resident), then:
+** - reads every split's lse, so it knows each head's lse of the whole branch;
+** - merges its share (1 / splits) of the branch's output o_cmp from the partials;
+** - sums its own tokens' p over the group's heads (Eq. 8, 10: exp2(logit - lse_h)) and then into
+**   Eq. 9 block scores, one float per block it touches (part_scores).
+** The last CTA to finish adds the (one to three) splits' scores of each block and picks the top-n.
+** The selection's work is spread over every CTA of the pair and needs no launch of its own. */
+template <int DQK, int DV, int BN, int STAGES>
+__device__ void cmp_select_v2(const val_decode_fused_params &p, int hk, int b, int split, unsigned char *smem_raw) {
+  using C = GrpCfg<DQK, DV, BN, STAGES>;
+  constexpr int NT = C::NT;
+  const val_attn_group_params &a = p.cmp;
+  const int group = a.heads_q / a.heads_kv, S = a.splits, n_cmp = a.seq_k, tid = threadIdx.x;
+  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1, n_sel4 = (p.n_sel + 3) & ~3;
+  const int n_valid = min(a.q_pos0 / p.sel_len + 1, p.n_sel);
+  const long long pair = (long long)b * a.heads_kv + hk, n_rows = (long long)a.batch * a.heads_q;
+  const long long r0 = (long long)b * a.heads_q + hk * group;
+  float *lsp = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [S][16] split lse */
+  float *pc = lsp + S * 16;                                         /* this split's tokens' p */
+  __shared__ float m_h[16], l_h[16], lse2[16], cw[64];
+
+  __threadfence(); /* this CTA's partials and logits, before it is counted */
+  __syncthreads();
+  if (tid == 0) {
+    atomicAdd(p.counter_select + pair, 1);
+    while (ld_acquire(p.counter_select + pair) < S) __nanosleep(64);
+  }
+  __syncthreads();
+  for (int i = tid; i < S * group; i += NT)
+    lsp[(i / group) * 16 + i % group] = __ldcg(a.lse_part + (i / group) * n_rows + r0 + i % group);
+  for (int k = tid; k < R + H; k += NT) { /* token k of a block's R + H: how many (m, n) of Eq. 9 land on it */
+    int c = 0;
+    for (int m = 0; m < R; ++m) c += R + H - 1 - k - m >= 0 && R + H - 1 - k - m <= H;
+    cw[k] = (float)c;
+  }
+  __syncthreads();
+  if (tid < 16) {
+    float m = -INFINITY, l = 0.f;
+    if (tid < group) {
+      for (int s = 0; s < S; ++s) m = fmaxf(m, lsp[s * 16 + tid]);
+      const float m_use = m == -INFINITY ? 0.f : m;
+      for (int s = 0; s < S; ++s) l += __expf(lsp[s * 16 + tid] - m_use);
+    }
+    m_h[tid] = m, l_h[tid] = l;
+    lse2[tid] = (l > 0.f ? m + logf(l) : -INFINITY) * VAL_LOG2E;
+    if (split == 0 && tid < group) p.lse_cmp[r0 + tid] = l > 0.f ? m + logf(l) : -INFINITY;
+  }
+  __syncthreads();
+
+  /* This split's share of o_cmp: float4 items [N s / S, N (s + 1) / S) of the group's N. */
+  const int N = group * (DV / 4);
+  for (int i = N * split / S + tid; i < N * (split + 1) / S; i += NT) {
+    const int h = i / (DV / 4), d = (i % (DV / 4)) * 4;
+    const float m = m_h[h], l = l_h[h], m_use = m == -INFINITY ? 0.f : m, inv = l > 0.f ? 1.f / l : 0.f;
+    float4 o = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll 8
+    for (int s = 0; s < S; ++s) {
+      const float w = __expf(lsp[s * 16 + h] - m_use);
+      const float4 v = __ldcg(reinterpret_cast<const float4 *>(a.o_part + (s * n_rows + r0 + h) * DV + d));
+      o.x += w * v.x, o.y += w * v.y, o.z += w * v.z, o.w += w * v.w;
+    }
+    uint2 out;
+    out.x = val_pack_bf16(o.x * inv, o.y * inv);
+    out.y = val_pack_bf16(o.z * inv, o.w * inv);
+    *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o_cmp) + (r0 + h) * DV + d) = out;
+  }
+
+  /* This split's tokens: p summed over the group's heads (two tokens per thread per pass, their
+  ** 32 loads together), then the Eq. 9 sums of the blocks it touches. */
+  const SplitBlocks sb = split_blocks(p, BN, split);
+  if (sb.a_lo < sb.a_hi) {
+    const float *lg = a.logits + pair * 16 * n_cmp + sb.i0;
+    const int nt = sb.i1 - sb.i0;
+    for (int i0 = tid; i0 < nt; i0 += 2 * NT) {
+      float v[2][16];
+#pragma unroll
+      for (int u = 0; u < 2; ++u)
+#pragma unroll
+        for (int h = 0; h < 16; ++h)
+          v[u][h] = h < group && i0 + u * NT < nt ? __ldcg(lg + (long long)h * n_cmp + i0 + u * NT) : -INFINITY;
+#pragma unroll
+      for (int u = 0; u < 2; ++u) {
+        float sum = 0.f;
+#pragma unroll
+        for (int h = 0; h < 16; ++h)
+          if (h < group && lse2[h] > -INFINITY && v[u][h] > -INFINITY) sum += exp2f(v[u][h] - lse2[h]);
+        if (i0 + u * NT < nt) pc[i0 + u * NT] = sum;
+      }
+    }
+    __syncthreads();
+    float *ps = p.part_scores + (pair * S + split) * (long long)n_sel4;
+    for (int j = sb.a_lo + tid; j < sb.a_hi; j += NT) {
+      float sum = 0.f;
+      if (j >= sb.j_lo && j < sb.j_hi) {
+        const int base = R * j - H - sb.i0; /* token k of block j is pc[base + k] */
+        const int lo = max(0, -base), hi = min(R + H, nt - base);
+#pragma unroll 4
+        for (int k = lo; k < hi; ++k) sum += cw[k] * pc[base + k];
+      }
+      ps[j] = sum;
+    }
+  }
+
+  if (!last_to_arrive(p.counter_select2 + pair, S)) return;
+  if (tid == 0) p.counter_select[pair] = 0; /* every split has passed the wait above */
+  int *rng = reinterpret_cast<int *>(lsp);     /* [S][2]: the K/V ring is free again */
+  float *sc = reinterpret_cast<float *>(rng + 2 * S);
+  for (int s = tid; s < S; s += NT) {
+    const SplitBlocks q = split_blocks(p, BN, s);
+    rng[2 * s] = q.a_lo, rng[2 * s + 1] = q.a_hi;
+  }
+  __syncthreads();
+  float *out_sc = p.scores + pair * p.n_sel;
+  const float *ps0 = p.part_scores + pair * S * (long long)n_sel4;
+  for (int j = tid * 4; j < n_valid; j += NT * 4) {
+    float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+    for (int s = 0; s < S; ++s) {
+      if (j < rng[2 * s] || j >= rng[2 * s + 1]) continue;
+      const float4 v = __ldcg(reinterpret_cast<const float4 *>(ps0 + s * (long long)n_sel4 + j));
+      acc.x += v.x, acc.y += v.y, acc.z += v.z, acc.w += v.w;
+    }
+    const float av[4] = {acc.x, acc.y, acc.z, acc.w};
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      if (j + e < n_valid) sc[j + e] = av[e], out_sc[j + e] = av[e];
+  }
+  __syncthreads();
+  topn_cta<NT>(sc, n_valid, p.n, p.idx + pair * p.n);
+}
+
+/* ---------------------------------------------------------------- cmp */
+constexpr int DC_PARTS = 4; /* token slices of the newest block pooled in parallel (then summed in order) */
+
+/* CTAs per SM the shared memory allows (up to 3); __launch_bounds__ holds the registers to it:
+** ncu showed the branch kernel at 210 registers, 2 CTAs per SM, and its one-wave grid in 1.45 waves. */
+template <int DQK, int DV, int BN, int STAGES>
+constexpr int dec_min_blocks() {
+  return 3 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472   ? 3
+         : 2 * (GrpCfg<DQK, DV, BN, STAGES>::SMEM_BYTES + 1024) <= 233472 ? 2
+                                                                          : 1;
+}
+
+template <int DQK, int DV, int BN, int STAGES, bool V2, bool LEAN>
+__global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
+    decode_cmp_kernel(const val_decode_fused_params p) {
+  using C = GrpCfg<DQK, DV, BN, STAGES>;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const int hk = blockIdx.y, b = blockIdx.z / p.cmp.splits, split = blockIdx.z % p.cmp.splits;
+  if (p.k_src && split == p.cmp.splits - 1) {
+    /* The newest block (n_cmp - 1) lies in this split's last tile. Its l tokens are cut into
+    ** DC_PARTS slices so each thread has few dependent loads; the K/V ring is free until the
+    ** attention below starts, so the slices' sums meet there. */
+    constexpr int CH = (DQK + DV) / 8;
+    float *red = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [DC_PARTS][CH][8] */
+    static_assert((size_t)DC_PARTS * CH * 8 * 4 <= C::KV_BYTES, "pooling scratch fits the K/V ring");
+    const int blk = p.cmp.seq_k - 1, hkv = p.cmp.heads_kv;
+    const long long tok0 = (long long)blk * p.cmp_stride;
+    for (int i = threadIdx.x; i < DC_PARTS * CH; i += C::NT) {
+      const int ch = i % CH, part = i / CH;
+      const bool is_k = ch < DQK / 8;
+      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
+      const int u0 = p.cmp_len * part / DC_PARTS, u1 = p.cmp_len * (part + 1) / DC_PARTS;
+      const __nv_bfloat16 *src = static_cast<const __nv_bfloat16 *>(is_k ? p.k_src : p.v_src) +
+                                 (((long long)b * p.seq_len + tok0 + u0) * hkv + hk) * D + c8 * 8;
+      float acc[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+#pragma unroll 4
+      for (int u = u0; u < u1; ++u) val_add8(acc, *reinterpret_cast<const uint4 *>(src + (long long)(u - u0) * hkv * D));
+#pragma unroll
+      for (int e = 0; e < 8; ++e) red[(part * CH + ch) * 8 + e] = acc[e];
+    }
+    __syncthreads();
+    for (int ch = threadIdx.x; ch < CH; ch += C::NT) {
+      const bool is_k = ch < DQK / 8;
+      const int D = is_k ? DQK : DV, c8 = is_k ? ch : ch - DQK / 8;
+      float acc[8];
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        acc[e] = 0.f;
+        for (int part = 0; part < DC_PARTS; ++part) acc[e] += red[(part * CH + ch) * 8 + e];
+      }
+      __nv_bfloat16 *dst = static_cast<__nv_bfloat16 *>(is_k ? p.k_cmp : p.v_cmp) +
+                           (((long long)b * p.cmp.seq_k + blk) * hkv + hk) * D + c8 * 8;
+      val_store8(dst, acc, 1.f / (float)p.cmp_len);
+    }
+    __threadfence(); /* the stores reach L2 before this CTA's cp.async reads them back */
+  }
+  __syncthreads();
+  val_group_attend<DQK, DV, BN, STAGES, LEAN>(p.cmp, 0, hk, b, split, smem_raw);
+  if (V2) cmp_select_v2<DQK, DV, BN, STAGES>(p, hk, b, split, smem_raw);
 }
 
 __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_fused_params p) {
@@ -254,7 +421,7 @@ __device__ __forceinline__ float4 split_merge4(const val_attn_group_params &a, c
   return acc;
 }
 
-template <int DQK, int DV, int BN, int STAGES>
+template <int DQK, int DV, int BN, int STAGES, bool LEAN>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
     decode_branches_kernel(const val_decode_fused_params p) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -264,7 +431,7 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   /* One call site for both branches (the body handles either mode): two inlined copies cost 210
   ** registers. */
   const bool slc = s < p.slc.splits;
-  val_group_attend<DQK, DV, BN, STAGES>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
+  val_group_attend<DQK, DV, BN, STAGES, LEAN>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
   if (!last_to_arrive(p.counter_branches + b * p.slc.heads_kv + hk, per)) return;
 
   /* Both branches' split lse for the group's heads at once into the drained K/V ring, then per
@@ -327,17 +494,46 @@ bool fused_ok(const val_decode_fused_params *p) {
 cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, dim3 grid, cudaStream_t s,
                              val_launch_info *info) {
   const val_attn_group_params &a = p->cmp;
+#define L(KERNEL, NAME, A, B, N, S, ...)                                                                      \
+  val_launch(KERNEL<A, B, N, S, __VA_ARGS__>, NAME "<" #A "/" #B "/" #N "/" #S ">", grid,                        \
+             dim3(GrpCfg<A, B, N, S>::NT), GrpCfg<A, B, N, S>::SMEM_BYTES, s, info, *p, a.pdl)
 #define X(A, B, N, S)                                                                                          \
   if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
-    using C = GrpCfg<A, B, N, S>;                                                                              \
-    return branches ? val_launch(decode_branches_kernel<A, B, N, S>, "decode_branches<" #A "/" #B "/" #N "/" #S \
-                                 ">", grid, dim3(C::NT), C::SMEM_BYTES, s, info, *p, a.pdl)                     \
-                    : val_launch(decode_cmp_kernel<A, B, N, S>, "decode_cmp<" #A "/" #B "/" #N "/" #S ">", grid, \
-                                 dim3(C::NT), C::SMEM_BYTES, s, info, *p, a.pdl);                              \
+    if (branches)                                                                                              \
+      return p->lean ? L(decode_branches_kernel, "decode_branches_lean", A, B, N, S, true)                     \
+                     : L(decode_branches_kernel, "decode_branches", A, B, N, S, false);                        \
+    if (p->v2) return L(decode_cmp_kernel, "decode_cmp_select2", A, B, N, S, true, true);                      \
+    return p->lean ? L(decode_cmp_kernel, "decode_cmp_lean", A, B, N, S, false, true)                          \
+                   : L(decode_cmp_kernel, "decode_cmp", A, B, N, S, false, false);                             \
   }
   VAL_GRP_MAPPINGS(X)
 #undef X
+#undef L
   return cudaErrorInvalidValue;
+}
+
+/* The v2 selection's shared memory against the K/V ring: the split lse and a split's tokens (at
+** most tok_max), then the ranges and scores of the top-n. */
+size_t tail_bytes(int splits, int n_sel, int tok_max) {
+  const size_t a = (size_t)splits * 16 * 4 + (size_t)tok_max * 4, b = (size_t)splits * 2 * 4 + (size_t)n_sel * 4;
+  return a > b ? a : b;
+}
+
+/* Resident CTAs per SM of the v2 compressed kernel (its CTAs wait for each other: one wave only). */
+int v2_cmp_ctas_per_sm(const val_attn_group_params &a) {
+  int n = 0;
+#define X(A, B, N, S)                                                                                          \
+  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
+    if (val_prepare(decode_cmp_kernel<A, B, N, S, true, true>, GrpCfg<A, B, N, S>::SMEM_BYTES) != cudaSuccess || \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_cmp_kernel<A, B, N, S, true, true>,            \
+                                                      GrpCfg<A, B, N, S>::NT, GrpCfg<A, B, N, S>::SMEM_BYTES) !=   \
+            cudaSuccess)                                                                                       \
+      return 0;                                                                                                \
+    return n;                                                                                                  \
+  }
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return 0;
 }
 
 } // namespace
@@ -346,6 +542,21 @@ extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, c
   if (!fused_ok(p) || (p->k_src && (!p->v_src || !p->k_cmp || !p->v_cmp || p->cmp_len < 1 ||
                                      (long long)(p->cmp.seq_k - 1) * p->cmp_stride + p->cmp_len > p->seq_len)))
     return cudaErrorInvalidValue;
+  if (p->v2 && (!p->part_scores || !p->counter_select || !p->counter_select2 || !p->scores || !p->idx ||
+                !p->o_cmp || !p->lse_cmp || p->n < 3 || p->n > 32 || p->n_sel < 1 || p->cmp_stride < 1 ||
+                p->cmp_len % p->cmp_stride || p->sel_len % p->cmp_stride || p->cmp_len < p->cmp_stride ||
+                p->sel_len / p->cmp_stride + p->cmp_len / p->cmp_stride - 1 > 64 ||
+                val_decode_v2_tail_excess(p->cmp.d_qk, p->cmp.d_v, p->cmp.block_n, p->cmp.stages, p->cmp.splits,
+                                          p->n_sel, p->cmp.seq_k)))
+    return cudaErrorInvalidValue;
+  if (p->v2) { /* its CTAs wait for each other: the whole grid must be resident at once */
+    int dev = 0, sms = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      return cudaErrorInvalidValue;
+    if ((long long)p->cmp.batch * p->cmp.heads_kv * p->cmp.splits > (long long)v2_cmp_ctas_per_sm(p->cmp) * sms)
+      return cudaErrorInvalidConfiguration;
+  }
   const val_attn_group_params &a = p->cmp;
   return launch_attention(false, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits)), s, info);
 }
@@ -371,17 +582,32 @@ extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params 
                           info);
 }
 
+extern "C" size_t val_decode_v2_tail_excess(int d_qk, int d_v, int block_n, int stages, int splits, int n_sel,
+                                            int n_cmp) {
+  const int tiles = (n_cmp + block_n - 1) / block_n, tok_max = (tiles + splits - 1) / splits * block_n;
+  const size_t need = tail_bytes(splits, n_sel, tok_max);
+#define X(A, B, N, S)                                                                                     \
+  if (d_qk == A && d_v == B && block_n == N && stages == S) {                                             \
+    using C = GrpCfg<A, B, N, S>;                                                                         \
+    const size_t have = C::KV_BYTES > C::RED_BYTES ? C::KV_BYTES : C::RED_BYTES;                          \
+    return need > have ? need - have : 0;                                                                 \
+  }
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return need;
+}
+
 extern "C" int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages) {
   int n = 0, m = 0;
 #define X(A, B, N, S)                                                                                                \
   if (d_qk == A && d_v == B && block_n == N && stages == S) {                                                       \
     using C = GrpCfg<A, B, N, S>;                                                                                    \
-    if (val_prepare(decode_branches_kernel<A, B, N, S>, C::SMEM_BYTES) != cudaSuccess ||                            \
-        val_prepare(decode_cmp_kernel<A, B, N, S>, C::SMEM_BYTES) != cudaSuccess ||                                 \
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S>, C::NT, C::SMEM_BYTES) != \
-            cudaSuccess ||                                                                                           \
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&m, decode_cmp_kernel<A, B, N, S>, C::NT, C::SMEM_BYTES) !=      \
-            cudaSuccess)                                                                                             \
+    if (val_prepare(decode_branches_kernel<A, B, N, S, false>, C::SMEM_BYTES) != cudaSuccess ||                     \
+        val_prepare(decode_cmp_kernel<A, B, N, S, false, false>, C::SMEM_BYTES) != cudaSuccess ||                          \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S, false>, C::NT,          \
+                                                      C::SMEM_BYTES) != cudaSuccess ||                               \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&m, decode_cmp_kernel<A, B, N, S, false, false>, C::NT,               \
+                                                      C::SMEM_BYTES) != cudaSuccess)                                 \
       return 0;                                                                                                      \
     return n < m ? n : m;                                                                                            \
   }

@@ -33,9 +33,83 @@ struct GrpCfg {
       2 * Q_ELEMS + (KV_BYTES > RED_BYTES ? KV_BYTES : RED_BYTES) + GRP_MAX_BLK * 4;
 };
 
+/* Range mode: the first BN-key tile of token position qpos and how many tiles it attends to. */
+__device__ __forceinline__ void grp_range_tiles(const val_attn_group_params &p, int qpos, int bn, int *tile_lo,
+                                                int *n_tiles) {
+  const int st = p.kv_pos_stride, off = p.kv_pos_off, win = p.window;
+  const int j_hi = min(val_floordiv(qpos - off, st), p.seq_k - 1);
+  const int j_lo = win > 0 ? max(0, val_floordiv(qpos - win - off, st) + 1) : 0;
+  *tile_lo = j_lo / bn;
+  *n_tiles = j_hi >= j_lo ? j_hi / bn - *tile_lo + 1 : 0;
+}
+
+/* The first tile of split `split` of n_tiles (the last split's end is split == splits). */
+__device__ __forceinline__ int grp_split_tile(int n_tiles, int split, int splits) {
+  return (int)((long long)n_tiles * split / splits);
+}
+
+/* The lean body's copy of a ROWS x D tile: columns split into groups of CW 16-byte chunks (CW a
+** power of two dividing NT), so a thread keeps one chunk column and steps NT / CW rows per pass.
+** Its offsets are computed once per CTA and a pass costs a pointer add and one copy, where
+** val_load_tile divides and multiplies per copy (about 25 instructions each; ncu source counters
+** of decode_cmp, 2026-11-29). Same bytes, same swizzled layout, same zero fill past rows_valid. */
+template <int ROWS, int D, int NT>
+struct GrpLeanCopy {
+  static constexpr int CH = D / 8;
+  static constexpr int CW0 = CH >= 16 ? 16 : 8;        /* first column group: 16 chunks (or 8) */
+  static constexpr int CW1 = CH - CW0;                 /* the rest (D = 192: 8 chunks), or none */
+  static_assert(CW1 == 0 || CW1 == 8 || CW1 == 16, "D of 64, 128, 192 or 256");
+  static constexpr int CW1N = CW1 ? CW1 : 1;
+  static_assert(NT % CW0 == 0 && NT % CW1N == 0, "threads cover whole rows of a group");
+  static constexpr int RS0 = NT / CW0, RS1 = NT / CW1N; /* rows per pass */
+  static_assert(ROWS % RS0 == 0 && (CW1 == 0 || ROWS % RS1 == 0), "whole passes");
+  int r0, r1, c0, c1;   /* this thread's first row and its chunk column in each group */
+  uint32_t s0, s1;      /* byte offsets of its first chunk in the tile (swizzle of its row) */
+  int g0, g1;           /* element offsets of its first chunk from a tile's first row (< 16 rows) */
+  long long stride;     /* elements between rows */
+
+  __device__ __forceinline__ void init(long long row_stride, int tid) {
+    stride = row_stride;
+    c0 = tid % CW0;
+    r0 = tid / CW0;
+    s0 = 2u * (uint32_t)val_swz<D>(r0, c0);
+    g0 = r0 * (int)row_stride + c0 * 8;
+    if (CW1) {
+      c1 = CW0 + tid % CW1N;
+      r1 = tid / CW1N;
+      s1 = 2u * (uint32_t)val_swz<D>(r1, c1);
+      g1 = r1 * (int)row_stride + c1 * 8;
+    }
+  }
+  /* rows_valid >= ROWS skips the bound (every row there). */
+  __device__ __forceinline__ void copy(uint32_t tile, const __nv_bfloat16 *g, int rows_valid) const {
+#pragma unroll
+    for (int k = 0; k < ROWS / RS0; ++k) {
+      const int r = r0 + k * RS0;
+      /* r & 7 changes only where RS0 is not a multiple of 8 */
+      const uint32_t s = RS0 % 8 == 0 ? s0 + 2u * (uint32_t)(k * RS0 * D) : tile_swz(r, c0);
+      val_cp_async16(tile + s, g + g0 + (long long)k * RS0 * stride, r < rows_valid);
+    }
+    if (CW1) {
+#pragma unroll
+      for (int k = 0; k < ROWS / RS1; ++k) {
+        const int r = r1 + k * RS1;
+        const uint32_t s = RS1 % 8 == 0 ? s1 + 2u * (uint32_t)(k * RS1 * D) : tile_swz(r, c1);
+        val_cp_async16(tile + s, g + g1 + (long long)k * RS1 * stride, r < rows_valid);
+      }
+    }
+  }
+  /* Byte offset of logical chunk c of row r. */
+  static __device__ __forceinline__ uint32_t tile_swz(int r, int c) { return 2u * (uint32_t)val_swz<D>(r, c); }
+};
+
 /* One CTA's work: token t, KV head hk, sequence b, KV split `split` of p.splits; smem_raw holds
-** GrpCfg::SMEM_BYTES. Every thread of the CTA must call it (it synchronises the CTA). */
-template <int DQK, int DV, int BN, int STAGES>
+** GrpCfg::SMEM_BYTES. Every thread of the CTA must call it (it synchronises the CTA).
+** LEAN (the fused decode's second version, dec_fused=2) issues fewer instructions for the same
+** result, bit for bit: GrpLeanCopy instead of val_load_tile, the key mask only on a warp's edge
+** tiles, the logits row pointer formed once, the O rescale skipped when no row's maximum moved
+** (alpha is exactly 1 then), and a shift for the block of a tile where sub is a power of two. */
+template <int DQK, int DV, int BN, int STAGES, bool LEAN = false>
 __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p, int t, int hk, int b, int split,
                                                  unsigned char *smem_raw) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -55,10 +129,7 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
   /* The list of 64-key tiles this token attends to. */
   int n_tiles, tile_lo = 0, sub = 1;
   if (p.mode == VAL_GROUP_RANGE) {
-    const int j_hi = min(val_floordiv(qpos - off, st), p.seq_k - 1);
-    const int j_lo = win > 0 ? max(0, val_floordiv(qpos - win - off, st) + 1) : 0;
-    tile_lo = j_lo / GRP_BN;
-    n_tiles = j_hi >= j_lo ? j_hi / GRP_BN - tile_lo + 1 : 0;
+    grp_range_tiles(p, qpos, GRP_BN, &tile_lo, &n_tiles);
   } else {
     if (p.pdl) { /* the indices come from the kernel before */
       val_pdl_wait();
@@ -85,8 +156,8 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
     sub = p.blk_size / GRP_BN;
     n_tiles = n_valid * sub;
   }
-  const int it_lo = (int)((long long)n_tiles * split / p.splits);
-  const int it_hi = (int)((long long)n_tiles * (split + 1) / p.splits);
+  const int it_lo = grp_split_tile(n_tiles, split, p.splits);
+  const int it_hi = grp_split_tile(n_tiles, split + 1, p.splits);
   const int n_it = it_hi - it_lo;
 
   const __nv_bfloat16 *qg = static_cast<const __nv_bfloat16 *>(p.q) + (((long long)b * p.seq_q + t) * p.heads_q + hk * group) * DQK;
@@ -95,11 +166,23 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
   const long long k_stride = (long long)p.heads_kv * DQK;
   const long long v_stride = (long long)p.heads_kv * DV;
 
+  const int sub_sh = __ffs(sub) - 1; /* LEAN: sub is 1, 2 or 4 (l' / BN) */
   auto tile_start = [&](int i) -> int {
+    if (LEAN)
+      return p.mode == VAL_GROUP_RANGE ? (tile_lo + i) * GRP_BN
+                                       : blk_list[i >> sub_sh] * p.blk_size + (i & (sub - 1)) * GRP_BN;
     return p.mode == VAL_GROUP_RANGE ? (tile_lo + i) * GRP_BN : blk_list[i / sub] * p.blk_size + (i % sub) * GRP_BN;
   };
+  GrpLeanCopy<GRP_BN, DQK, GRP_NT> kcp;
+  GrpLeanCopy<GRP_BN, DV, GRP_NT> vcp;
+  if (LEAN) kcp.init(k_stride, tid), vcp.init(v_stride, tid);
   auto load_kv = [&](int i, int buf) {
     const int j0 = tile_start(i);
+    if (LEAN) {
+      kcp.copy(val_smem_u32(ks + buf * C::K_ELEMS), kg + (long long)j0 * k_stride, p.seq_k - j0);
+      vcp.copy(val_smem_u32(vs + buf * C::V_ELEMS), vg + (long long)j0 * v_stride, p.seq_k - j0);
+      return;
+    }
     val_load_tile<GRP_BN, DQK, GRP_NT>(ks + buf * C::K_ELEMS, kg + j0 * k_stride, k_stride, p.seq_k - j0, tid);
     val_load_tile<GRP_BN, DV, GRP_NT>(vs + buf * C::V_ELEMS, vg + j0 * v_stride, v_stride, p.seq_k - j0, tid);
   };
@@ -125,6 +208,7 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
   for (int i = 0; i < DV / 8; ++i) o_acc[i][0] = o_acc[i][1] = o_acc[i][2] = o_acc[i][3] = 0.f;
   float m_run[2] = {-INFINITY, -INFINITY}, l_run[2] = {0.f, 0.f};
   const int kw0 = warp * 16; /* this warp's 16 keys within the tile */
+  float *const lg_row = p.logits ? p.logits + (((long long)b * p.heads_kv + hk) * 16 + g) * p.seq_k : nullptr;
   /* The group's Q tile is reused by every K tile: keep its A fragments in registers instead of
   ** re-reading shared memory (DQK/4 registers). */
   uint32_t qf[DQK / 16][4];
@@ -150,27 +234,38 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
       val_mma(s_acc[0], qf[kk], bb[0], bb[1]);
       val_mma(s_acc[1], qf[kk], bb[2], bb[3]);
     }
-    /* Every row is the same token, so visibility depends on the key only. */
+    /* Every row is the same token, so visibility depends on the key only; keys are monotone in
+    ** position, so a warp's 16 keys are all visible when its first and last are (LEAN tests that). */
+    bool interior = false;
+    if (LEAN) {
+      const int ja = j0, jb = j0 + 15;
+      interior = p.mode == VAL_GROUP_RANGE
+                     ? jb < p.seq_k && jb * st + off <= qpos && (win <= 0 || ja * st + off > qpos - win)
+                     : jb < p.seq_k && jb <= qpos;
+    }
 #pragma unroll
     for (int nt = 0; nt < 2; ++nt) {
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         const int j = j0 + nt * 8 + 2 * c + e;
-        bool vis;
-        if (p.mode == VAL_GROUP_RANGE) {
-          const int kp = j * st + off;
-          vis = j < p.seq_k && kp <= qpos && (win <= 0 || kp > qpos - win);
-        } else {
-          vis = j < p.seq_k && j <= qpos;
+        if (!interior) {
+          bool vis;
+          if (p.mode == VAL_GROUP_RANGE) {
+            const int kp = j * st + off;
+            vis = j < p.seq_k && kp <= qpos && (win <= 0 || kp > qpos - win);
+          } else {
+            vis = j < p.seq_k && j <= qpos;
+          }
+          if (!vis) s_acc[nt][e] = s_acc[nt][e + 2] = -INFINITY;
         }
-        if (!vis) s_acc[nt][e] = s_acc[nt][e + 2] = -INFINITY;
-        if (p.logits && j < p.seq_k) { /* decode selection reuses these instead of recomputing q.k */
-          float *lg = p.logits + (((long long)b * p.heads_kv + hk) * 16 + g) * p.seq_k + j;
+        if (p.logits && (interior || j < p.seq_k)) { /* decode selection reuses these instead of recomputing q.k */
+          float *lg = LEAN ? lg_row + j : p.logits + (((long long)b * p.heads_kv + hk) * 16 + g) * p.seq_k + j;
           if (g < group) lg[0] = s_acc[nt][e] * sl2;
           if (g + 8 < group) lg[8LL * p.seq_k] = s_acc[nt][e + 2] * sl2;
         }
       }
     }
+    float alpha[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = fmaxf(fmaxf(s_acc[0][2 * r], s_acc[0][2 * r + 1]), fmaxf(s_acc[1][2 * r], s_acc[1][2 * r + 1])) * sl2;
@@ -178,7 +273,7 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
       const float m_new = fmaxf(m_run[r], mx);
       const float m_use = m_new == -INFINITY ? 0.f : m_new; /* no visible key yet: avoid inf - inf */
-      const float alpha = exp2f(m_run[r] - m_use);
+      alpha[r] = exp2f(m_run[r] - m_use);
       m_run[r] = m_new;
       float sum = 0.f;
 #pragma unroll
@@ -189,11 +284,20 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
         s_acc[nt][2 * r + 1] = p1;
         sum += p0 + p1;
       }
-      l_run[r] = l_run[r] * alpha + sum;
+      l_run[r] = l_run[r] * alpha[r] + sum;
+      if (!LEAN) {
+#pragma unroll
+        for (int dt = 0; dt < DV / 8; ++dt) {
+          o_acc[dt][2 * r] *= alpha[r];
+          o_acc[dt][2 * r + 1] *= alpha[r];
+        }
+      }
+    }
+    if (LEAN && __any_sync(0xffffffffu, alpha[0] != 1.f || alpha[1] != 1.f)) {
 #pragma unroll
       for (int dt = 0; dt < DV / 8; ++dt) {
-        o_acc[dt][2 * r] *= alpha;
-        o_acc[dt][2 * r + 1] *= alpha;
+        o_acc[dt][0] *= alpha[0], o_acc[dt][1] *= alpha[0];
+        o_acc[dt][2] *= alpha[1], o_acc[dt][3] *= alpha[1];
       }
     }
     uint32_t a[4];
@@ -234,31 +338,81 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
   }
   __syncthreads();
 
-  for (int i = tid; i < group * DV; i += GRP_NT) {
-    const int row = i / DV, d = i % DV;
-    float m = -INFINITY;
+  if (LEAN) {
+    /* Each row's warp scales, 1/l and lse once (16 threads), then 4 outputs per thread per pass
+    ** from float4 reads: the same products and sums in the same order as below, about a tenth of
+    ** its instructions (ncu source counters: ~126 per pass there, 16 passes per thread at d_v 128). */
+    __shared__ float grp_sc[GRP_WARPS * 16], grp_inv[16], grp_lse[16];
+    if (tid < 16) {
+      const int row = tid;
+      float m = -INFINITY;
 #pragma unroll
-    for (int w = 0; w < GRP_WARPS; ++w) m = fmaxf(m, red_m[w * 16 + row]);
-    const float m_use = m == -INFINITY ? 0.f : m;
-    float l = 0.f, o = 0.f;
+      for (int w = 0; w < GRP_WARPS; ++w) m = fmaxf(m, red_m[w * 16 + row]);
+      const float m_use = m == -INFINITY ? 0.f : m;
+      float l = 0.f;
 #pragma unroll
-    for (int w = 0; w < GRP_WARPS; ++w) {
-      const float sc = exp2f(red_m[w * 16 + row] - m_use);
-      l += red_l[w * 16 + row] * sc;
-      o += red_o[(w * 16 + row) * DV + d] * sc;
+      for (int w = 0; w < GRP_WARPS; ++w) {
+        const float sc = exp2f(red_m[w * 16 + row] - m_use);
+        grp_sc[w * 16 + row] = sc;
+        l += red_l[w * 16 + row] * sc;
+      }
+      grp_inv[row] = l > 0.f ? 1.f / l : 0.f;
+      grp_lse[row] = l > 0.f ? (m + log2f(l)) * VAL_LN2 : -INFINITY;
     }
-    const float inv = l > 0.f ? 1.f / l : 0.f;
-    const float lse = l > 0.f ? (m + log2f(l)) * VAL_LN2 : -INFINITY;
-    const int hq = hk * group + row;
-    const long long orow = ((long long)b * p.seq_q + t) * p.heads_q + hq;
-    const long long lrow = ((long long)b * p.heads_q + hq) * p.seq_q + t;
-    if (p.splits == 1 && !p.write_part) {
-      static_cast<__nv_bfloat16 *>(p.o)[orow * DV + d] = __float2bfloat16(o * inv);
-      if (d == 0) p.lse[lrow] = lse;
-    } else {
-      const long long n_rows = (long long)p.batch * p.seq_q * p.heads_q;
-      p.o_part[((long long)split * n_rows + orow) * DV + d] = o * inv;
-      if (d == 0) p.lse_part[(long long)split * n_rows + lrow] = lse;
+    __syncthreads();
+    for (int i = tid; i < group * (DV / 4); i += GRP_NT) {
+      const int row = i / (DV / 4), d = (i % (DV / 4)) * 4;
+      float4 o = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+      for (int w = 0; w < GRP_WARPS; ++w) {
+        const float sc = grp_sc[w * 16 + row];
+        const float4 v = *reinterpret_cast<const float4 *>(red_o + (w * 16 + row) * DV + d);
+        o.x += v.x * sc, o.y += v.y * sc, o.z += v.z * sc, o.w += v.w * sc;
+      }
+      const float inv = grp_inv[row];
+      const int hq = hk * group + row;
+      const long long orow = ((long long)b * p.seq_q + t) * p.heads_q + hq;
+      const long long lrow = ((long long)b * p.heads_q + hq) * p.seq_q + t;
+      if (p.splits == 1 && !p.write_part) {
+        uint2 out;
+        out.x = val_pack_bf16(o.x * inv, o.y * inv);
+        out.y = val_pack_bf16(o.z * inv, o.w * inv);
+        *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o) + orow * DV + d) = out;
+        if (d == 0) p.lse[lrow] = grp_lse[row];
+      } else {
+        const long long n_rows = (long long)p.batch * p.seq_q * p.heads_q;
+        *reinterpret_cast<float4 *>(p.o_part + ((long long)split * n_rows + orow) * DV + d) =
+            make_float4(o.x * inv, o.y * inv, o.z * inv, o.w * inv);
+        if (d == 0) p.lse_part[(long long)split * n_rows + lrow] = grp_lse[row];
+      }
+    }
+  } else { /* the measured (run 2 / run 4) kernels' merge, kept as it was */
+    for (int i = tid; i < group * DV; i += GRP_NT) {
+      const int row = i / DV, d = i % DV;
+      float m = -INFINITY;
+#pragma unroll
+      for (int w = 0; w < GRP_WARPS; ++w) m = fmaxf(m, red_m[w * 16 + row]);
+      const float m_use = m == -INFINITY ? 0.f : m;
+      float l = 0.f, o = 0.f;
+#pragma unroll
+      for (int w = 0; w < GRP_WARPS; ++w) {
+        const float sc = exp2f(red_m[w * 16 + row] - m_use);
+        l += red_l[w * 16 + row] * sc;
+        o += red_o[(w * 16 + row) * DV + d] * sc;
+      }
+      const float inv = l > 0.f ? 1.f / l : 0.f;
+      const float lse = l > 0.f ? (m + log2f(l)) * VAL_LN2 : -INFINITY;
+      const int hq = hk * group + row;
+      const long long orow = ((long long)b * p.seq_q + t) * p.heads_q + hq;
+      const long long lrow = ((long long)b * p.heads_q + hq) * p.seq_q + t;
+      if (p.splits == 1 && !p.write_part) {
+        static_cast<__nv_bfloat16 *>(p.o)[orow * DV + d] = __float2bfloat16(o * inv);
+        if (d == 0) p.lse[lrow] = lse;
+      } else {
+        const long long n_rows = (long long)p.batch * p.seq_q * p.heads_q;
+        p.o_part[((long long)split * n_rows + orow) * DV + d] = o * inv;
+        if (d == 0) p.lse_part[(long long)split * n_rows + lrow] = lse;
+      }
     }
   }
 }

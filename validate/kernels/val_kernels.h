@@ -215,6 +215,11 @@ cudaError_t val_launch_gate_combine_split(const val_gate_split_params *p, cudaSt
 ** branches: the selected (slc, index mode, slc.splits CTAs) and window (win, range mode,
 **   win.splits CTAs) branches in one grid, writing split partials; the last CTA of the
 **   (sequence, KV head) merges both, adds g0 o_cmp, and writes o.
+** v2 (dec_fused=2): two launches. cmp runs the lean group body (val_group.cuh); then the CTAs of a
+**   (sequence, KV head) wait for one another (counter_select; the grid must be one wave), each
+**   merges its share of o_cmp (split 0 writes lse_cmp) and sums its own tokens' Eq. 8-10 p into
+**   Eq. 9 block scores (part_scores); the last (counter_select2) adds them up, writes scores and
+**   picks the top-n, so there is no select launch. branches runs the lean body too.
 */
 typedef struct val_decode_fused_params {
   val_attn_group_params cmp, slc, win; /* each with write_part = 1 and its own o_part/lse_part */
@@ -229,11 +234,18 @@ typedef struct val_decode_fused_params {
   const void *gates;                   /* bf16 [B, 1, Hq, 3] */
   void *o;                             /* bf16 [B, 1, Hq, Dv] */
   int *counter_select, *counter_branches;
+  int v2;                              /* dec_fused=2: the two-launch step above (lean implied) */
+  int lean;                            /* the lean group body (val_group.cuh) in cmp and branches */
+  float *part_scores;                  /* v2: [B, Hkv, cmp.splits, n_sel rounded up to 4] */
+  int *counter_select2;                /* v2: B * Hkv more arrival counters */
 } val_decode_fused_params;
 
 cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
 cudaError_t val_launch_decode_select(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
 cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
+/* Shared memory the v2 cmp kernel's selection tail needs beyond its K/V ring: 0 when it fits,
+** else the bytes missing (the harness rejects such a plan). */
+size_t val_decode_v2_tail_excess(int d_qk, int d_v, int block_n, int stages, int splits, int n_sel, int n_cmp);
 /* Resident CTAs per SM of the fused decode's attention kernels (the lower of cmp and branches), to
 ** size their grids to one wave. Returns 0 on error. */
 int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages);
