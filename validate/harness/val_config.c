@@ -51,7 +51,7 @@ static const int_field int_fields[] = {
     {"gate_fused", offsetof(val_config, gate_fused), 0, 1, 0, "nsa_fwd gated combine in the window kernel (no combine launch)"},
     {"pdl", offsetof(val_config, pdl), 0, 1, 0, "decode kernels launched with programmatic dependent launch (full_decode; nsa_decode with dec_fused)"},
     {"dec_fused", offsetof(val_config, dec_fused), 0, 2, 0, "nsa_decode in three launches (1: compressed, selection, selected + window + combine) or two (2: the selection at the end of the compressed kernel, lean group bodies)"},
-    {"grp_lean", offsetof(val_config, grp_lean), 0, 1, 0, "nsa_decode with dec_fused=1: the lean group body in its attention kernels (dec_fused=2 always)"},
+    {"grp_lean", offsetof(val_config, grp_lean), 0, 1, 0, "lean copies: the group body of nsa_decode with dec_fused=1 (dec_fused=2 always), the union producer of nsa_fwd with sel_tok > 1"},
     {"split_kv", offsetof(val_config, split_kv), 0, 1024, 0, "decode KV splits (0 = auto)"},
     {"check", offsetof(val_config, check), 0, 1, 1, "compare with the CPU reference"},
     {"check_rows", offsetof(val_config, check_rows), 1, 1 << 20, 16, "sampled query rows per (b, head)"},
@@ -252,8 +252,9 @@ int val_config_check(const val_config *c, char *err, size_t err_len) {
     snprintf(err, err_len, "dec_fused is the nsa_decode pipeline");
     return -1;
   }
-  if (c->grp_lean && c->dec_fused != 1) {
-    snprintf(err, err_len, "grp_lean=1 is for nsa_decode with dec_fused=1 (dec_fused=2 is always lean)");
+  if (c->grp_lean && !(c->kind == VAL_NSA_DECODE && c->dec_fused == 1) && !(c->kind == VAL_NSA_FWD && c->sel_tok > 1)) {
+    snprintf(err, err_len,
+             "grp_lean=1 is for nsa_decode with dec_fused=1 (dec_fused=2 is always lean) and nsa_fwd with sel_tok > 1");
     return -1;
   }
   if (c->sel_tok != 1 && c->sel_tok != 2 && c->sel_tok != 4 && c->sel_tok != 8) {

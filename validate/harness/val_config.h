@@ -45,7 +45,7 @@ typedef struct val_config {
   int topn_fused;                /* nsa_fwd: 1 = top-n at the end of the scores kernel (no top-n launch) */
   int gate_fused;                /* nsa_fwd: 1 = gated combine in the window kernel's epilogue */
   int dec_fused;                 /* nsa_decode: 0 = one kernel per step, 1 = three launches, 2 = two (nsa_decode.cu) */
-  int grp_lean;                  /* nsa_decode with dec_fused=1: 1 = the lean group body (implied by dec_fused=2) */
+  int grp_lean;                  /* 1 = lean copies: nsa_decode dec_fused=1 group bodies (implied by 2), nsa_fwd union producer */
   int pdl;                       /* decode: programmatic dependent launch between the pipeline's kernels */
   int check;                     /* 1: compare with the CPU reference before timing */
   int check_rows;                /* query rows sampled per (batch, head) for the reference */

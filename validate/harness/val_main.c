@@ -557,6 +557,7 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
     a.blk_idx = P->p[rot][S_IDX];
     a.n_blk = c->sel_count;
     a.blk_size = c->sel_len;
+    a.lean = c->grp_lean;
     if (c->sel_tok > 1 && !P->decode) return val_launch_attn_union(&a, c->sel_tok, P->s, info);
     return val_launch_attn_group(&a, P->s, info);
   }
@@ -738,7 +739,7 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     r->design = "group";
     if (op == OP_SEL_GROUP && c->sel_tok > 1 && c->kind == VAL_NSA_FWD) { /* attn_union.cu */
       r->block_m = 16 * c->sel_tok, r->block_n = 64, r->warps = c->sel_tok + 1;
-      r->design = "group_union";
+      r->design = c->grp_lean ? "group_union_lean" : "group_union";
     }
     break;
   case OP_SCORES: /* 8 tokens x 16 head rows per CTA; decode: 1 token (see val_launch_scores) */

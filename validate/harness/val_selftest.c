@@ -84,6 +84,7 @@ static void test_config_bad(void) {
   expect_error("id=a kernel=nsa_fwd seq_len=4096 dec_fused=1", "dec_fused is the nsa_decode pipeline");
   expect_error("id=a kernel=nsa_decode seq_len=4096 dec_fused=3", "out of range");
   expect_error("id=a kernel=nsa_decode seq_len=4096 grp_lean=1", "grp_lean=1 is for nsa_decode with dec_fused=1");
+  expect_error("id=a kernel=nsa_fwd seq_len=4096 grp_lean=1", "grp_lean=1 is for nsa_decode with dec_fused=1");
   expect_error("id=a kernel=nsa_decode seq_len=4096 topn_fused=1", "topn_fused=1 is the nsa_fwd scores kernel");
   expect_error("id=a kernel=nsa_fwd seq_len=262144 topn_fused=1", "n_sel = 4096");
   expect_error("id=a kernel=full_fwd seq_len=4096 gate_fused=1", "gate_fused=1 is the nsa_fwd window kernel");

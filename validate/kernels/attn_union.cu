@@ -70,7 +70,9 @@ __device__ __forceinline__ void un_load_tile(__nv_bfloat16 *smem, const __nv_bfl
   }
 }
 
-template <int DQK, int DV, int TOK, int STAGES>
+/* LEAN (config grp_lean=1): the producer copies with ValWarpCopy (addresses once per warp) instead
+** of un_load_tile; everything else, and every result, is the same. */
+template <int DQK, int DV, int TOK, int STAGES, bool LEAN>
 __global__ void __launch_bounds__(UnCfg<DQK, DV, TOK, STAGES>::NT, UnCfg<DQK, DV, TOK, STAGES>::MIN_BLOCKS) attn_union_kernel(const val_attn_group_params p) {
   using C = UnCfg<DQK, DV, TOK, STAGES>;
   constexpr int NT = C::NT;
@@ -164,12 +166,20 @@ __global__ void __launch_bounds__(UnCfg<DQK, DV, TOK, STAGES>::NT, UnCfg<DQK, DV
   if (warp == TOK) {
     /* 3a. Producer: tile u goes to slot u % STAGES once the consumers have released that slot's
     **     previous tile (use k - 1 of the slot). */
+    ValWarpCopy<UN_BN, DQK> kcp;
+    ValWarpCopy<UN_BN, DV> vcp;
+    if (LEAN) kcp.init(k_stride, lane), vcp.init(v_stride, lane);
     for (int u = 0; u < n_tiles; ++u) {
       const int s = u % STAGES, k = u / STAGES;
       if (k > 0) un_bar_wait(empty0 + 8u * s, (unsigned)((k - 1) & 1));
       const int j0 = u_blk[u / sub] * p.blk_size + (u % sub) * UN_BN;
-      un_load_tile<UN_BN, DQK>(ks + s * C::K_ELEMS, kg + j0 * k_stride, k_stride, p.seq_k - j0, lane);
-      un_load_tile<UN_BN, DV>(vs + s * C::V_ELEMS, vg + j0 * v_stride, v_stride, p.seq_k - j0, lane);
+      if (LEAN) {
+        kcp.copy(val_smem_u32(ks + s * C::K_ELEMS), kg + (long long)j0 * k_stride, p.seq_k - j0);
+        vcp.copy(val_smem_u32(vs + s * C::V_ELEMS), vg + (long long)j0 * v_stride, p.seq_k - j0);
+      } else {
+        un_load_tile<UN_BN, DQK>(ks + s * C::K_ELEMS, kg + j0 * k_stride, k_stride, p.seq_k - j0, lane);
+        un_load_tile<UN_BN, DV>(vs + s * C::V_ELEMS, vg + j0 * v_stride, v_stride, p.seq_k - j0, lane);
+      }
       un_bar_arrive_cp_async(full0 + 8u * s);
     }
     val_cp_async_wait<0>();
@@ -292,7 +302,7 @@ __global__ void __launch_bounds__(UnCfg<DQK, DV, TOK, STAGES>::NT, UnCfg<DQK, DV
 template <int DQK, int DV, int TOK, int STAGES>
 cudaError_t launch_union(const val_attn_group_params *p, cudaStream_t s, val_launch_info *info, const char *name) {
   using C = UnCfg<DQK, DV, TOK, STAGES>;
-  auto *fn = attn_union_kernel<DQK, DV, TOK, STAGES>;
+  auto *fn = p->lean ? attn_union_kernel<DQK, DV, TOK, STAGES, true> : attn_union_kernel<DQK, DV, TOK, STAGES, false>;
   const dim3 grid((unsigned)((p->seq_q + TOK - 1) / TOK), (unsigned)p->heads_kv, (unsigned)p->batch);
   const dim3 block(C::NT);
   return val_launch(fn, name, grid, block, C::SMEM_BYTES, s, info, *p);
@@ -323,9 +333,11 @@ extern "C" cudaError_t val_launch_attn_union(const val_attn_group_params *p, int
   if (p->mode != VAL_GROUP_INDEX || p->splits != 1 || p->write_part || p->logits || p->blk_size % UN_BN != 0 ||
       p->n_blk > UN_MAX_BLK || p->heads_q % p->heads_kv != 0 || p->heads_q / p->heads_kv > 16)
     return cudaErrorInvalidValue;
-#define X(a, b, c, d)                                                                       \
-  if (p->d_qk == a && p->d_v == b && tok_per_cta == c && p->stages == d)                    \
-    return launch_union<a, b, c, d>(p, s, info, "attn_union<" #a "/" #b "/" #c "/" #d ">");
+#define X(a, b, c, d)                                                                                     \
+  if (p->d_qk == a && p->d_v == b && tok_per_cta == c && p->stages == d)                                  \
+    return launch_union<a, b, c, d>(p, s, info,                                                           \
+                                    p->lean ? "attn_union_lean<" #a "/" #b "/" #c "/" #d ">"              \
+                                            : "attn_union<" #a "/" #b "/" #c "/" #d ">");
   VAL_UNION_MAPPINGS(X)
 #undef X
   return cudaErrorInvalidValue;

@@ -85,6 +85,43 @@ __device__ __forceinline__ void val_load_tile(__nv_bfloat16 *smem, const __nv_bf
   }
 }
 
+/* One warp's copy of a ROWS x D swizzled tile with its addresses worked out once per warp: lane
+** (r0 = lane & 7, q = lane >> 3) copies chunks 4 cg + q of rows r0 + 8 a, so r & 7 is the lane's
+** own and the swizzled chunk 4 (cg ^ (r0 >> 2)) + (q ^ (r0 & 3)) differs between even and odd cg
+** by a lane constant only: a copy is one cp.async with immediate offsets (plus a pointer add and
+** a bound per 8 rows). val_load_tile with 32 threads divides, multiplies (64-bit) and swizzles per
+** copy (ncu: 432 producer instructions per 64-key tile in attn_union_kernel). Same bytes, same
+** layout, same zero fill past rows_valid. */
+template <int ROWS, int D>
+struct ValWarpCopy {
+  static constexpr int CH = D / 8;
+  static_assert(ROWS % 8 == 0 && CH % 4 == 0, "8-row, 4-chunk passes");
+  uint32_t s_even, s_odd; /* byte offset of the lane's chunk of row r0 for even / odd cg */
+  int g_off, r0;          /* element offset of that chunk from a tile's first row; the lane's row */
+  long long stride8;      /* elements between rows r and r + 8 */
+
+  __device__ __forceinline__ void init(long long row_stride, int lane) {
+    r0 = lane & 7;
+    const int q = lane >> 3, h = r0 >> 2, lo = q ^ (r0 & 3);
+    s_even = 2u * (uint32_t)(r0 * D) + (uint32_t)(lo << 4) + (uint32_t)(h << 6);
+    s_odd = 2u * (uint32_t)(r0 * D) + (uint32_t)(lo << 4) - (uint32_t)(h << 6);
+    g_off = r0 * (int)row_stride + q * 8;
+    stride8 = 8 * row_stride;
+  }
+  __device__ __forceinline__ void copy(uint32_t tile, const __nv_bfloat16 *g, int rows_valid) const {
+    const __nv_bfloat16 *src = g + g_off;
+#pragma unroll
+    for (int a = 0; a < ROWS / 8; ++a) {
+      const bool ok = r0 + 8 * a < rows_valid;
+#pragma unroll
+      for (int cg = 0; cg < CH / 4; ++cg)
+        val_cp_async16(tile + (cg & 1 ? s_odd : s_even) + 2u * (uint32_t)(8 * a * D) + 64u * (uint32_t)cg,
+                       src + 32 * cg, ok);
+      src += stride8;
+    }
+  }
+};
+
 /* A fragment (16x16) at (r0, k0) of a swizzled row-major tile. */
 template <int D>
 __device__ __forceinline__ void val_frag_a(uint32_t a[4], const __nv_bfloat16 *tile, int r0, int k0, int lane) {

@@ -84,6 +84,7 @@ typedef struct val_attn_group_params {
   int pdl;                 /* programmatic dependent launch (decode): 1 = wait for the kernel before
                            ** after the prologue's loads (index mode: before reading the indices),
                            ** 2 = wait before any load (its keys come from that kernel) */
+  int lean;                /* attn_union.cu: the producer's copies with ValWarpCopy (grp_lean=1) */
 } val_attn_group_params;
 
 cudaError_t val_launch_attn_group(const val_attn_group_params *p, cudaStream_t s, val_launch_info *info);
