@@ -11,6 +11,11 @@
 **                       (sequence, KV head) merges both with the compressed output and the gates.
 ** The work is the unfused pipeline's, kernel for kernel: the FLOPs add up to the same total.
 ** What fusion changes is launches, and the serial tails (mdl_work.tail_*) that replace them.
+** fused_lean runs the same three kernels with the lean group body (fewer warp instructions per
+** tile and fixed: kstream.h SPEC_GRP_LEAN_*). fused2 runs two: nsa.decode.cmp_select, the lean
+** compressed attention whose CTAs then wait for their unit's other splits, each merge a share of
+** o_cmp and score the blocks of its own tokens, the last running the top-n as its tail
+** (kstream.h spec_v2_*); and nsa.decode.branches with the lean body.
 */
 #include <math.h>
 
@@ -38,6 +43,42 @@ static fshape fshape_of(const spec_workload *wl) {
   return s;
 }
 
+/* fused2: the selection on the compressed kernel's CTAs (nsa_decode.cu cmp_select_v2). Each CTA,
+** after its tiles: the wait for its unit's other splits and, at the end, its arrival (two round
+** trips at L2); every split's lse, its share of the o_cmp partials, and its own tokens' logits, two
+** per thread per pass, read back from L2 (one round trip each: a pass's loads are in flight
+** together); its instructions (kstream.h spec_v2_select_instr, on every CTA's path). The last CTA
+** of a unit then reads the splits' block scores and runs the CTA-wide top-n (its tail). The
+** selection's arithmetic and the compressed merge are the fused selection kernel's; the logits and
+** partials were written by this grid moments before, so they come from L2. */
+static void add_v2_select(const spec_workload *wl, double sc, mdl_work *w) {
+  fshape s = fshape_of(wl);
+  const spec_mapping *m = &wl->kernel[SPEC_K_CMP_ATTN];
+  double nt = m->warps * 32.0, r = s.lp / s.d, h = s.l / s.d - 1.0;
+  double tokens = ceil(ceil(s.nc / m->block_n) / sc) * m->block_n; /* the longest split's */
+  double blocks = ceil(tokens / r) + 1.0;
+  double forced = (double)wl->attention.selection.initial + wl->attention.selection.local;
+  double picks = s.nsel > s.n ? fmax(0.0, s.n - forced) : 0.0;
+  double nsel4 = ceil(s.nsel / 4.0) * 4.0;
+  w->name = "nsa.decode.cmp_select";
+  w->sfu_ops += s.units * s.g * s.nc + s.units * s.g * sc;
+  w->fp32_flops += s.units * (2.0 * s.g * s.nc + s.nsel * (s.lp / s.d + s.l / s.d + log2(s.n))) +
+                   s.units * s.g * sc * (s.dv * 2.0 + 4.0);
+  /* every CTA: all split lse; once per unit: the o partials, the logits, the block scores */
+  w->l2_read_bytes += s.units * sc * sc * s.g * 4.0 + s.units * s.g * sc * s.dv * 4.0 + s.units * s.g * s.nc * 4.0 +
+                      s.units * sc * nsel4 * 4.0 + 2.0 * w->ctas * MDL_SYNC_BYTES;
+  /* the splits' block scores, the scores, o_cmp (bf16) and its lse, the top-n indices */
+  w->hbm_write_bytes += s.units * (sc * nsel4 * 4.0 + s.nsel * 4.0 + s.g * (s.dv * s.e + 4.0) + s.n * 4.0);
+  w->warp_instr_fixed += spec_v2_select_instr(nt, sc, s.g, s.dv, r, h, tokens, blocks);
+  w->sync_trips += 2.0 + 2.0 + ceil(tokens / (2.0 * nt));
+  w->tail_units = s.units;
+  w->tail_trips = 1.0;
+  w->tail_bytes = sc * nsel4 * 4.0;
+  w->tail_fp32 = s.nsel * log2(s.n);
+  w->tail_barriers = 1.0 + 2.0 * picks;
+  w->tail_instr = spec_v2_tail_instr(nt, sc, s.nsel, s.n, forced);
+}
+
 /* The compressed branch; *splits_out for the selection's merge. */
 static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double *splits_out,
                              sim_pipeline *p, sim_diag *d) {
@@ -58,6 +99,14 @@ static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double
     /* The pooling CTA's instructions come before its tiles (kstream.h), a d-th of steps. */
     w.warp_instr_fixed += SPEC_FUSED_POOL_INSTR / s.d;
   }
+  if (spec_decode_lean(wl)) {
+    /* The lean body's stream (kstream.h): its tiles store the logits; the pool's count stays. */
+    const spec_mapping *m = &wl->kernel[SPEC_K_CMP_ATTN];
+    w.warp_instr_fixed += spec_grp_lean_instr_fixed(m->warps, s.dv, 0) - spec_grp_instr_fixed(m->warps, s.dv);
+    w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 1);
+  }
+  if (spec_decode_two_launch(wl))
+    add_v2_select(wl, sc, &w);
   *splits_out = sc;
   return mdl_emit(a, wl, &w, p, d);
 }
@@ -149,6 +198,10 @@ static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, s
   ** threads, each over both branches' splits (kstream.h). */
   double nt = wl->kernel[SPEC_K_SELECTED].warps * 32.0;
   w.tail_instr = ceil(s.g * s.dv / 4.0 / nt) * SPEC_FUSED_MERGE_INSTR_PER_ITEM;
+  if (spec_decode_lean(wl)) { /* the lean body's stream; the merge's source is unchanged */
+    w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 0);
+    w.warp_instr_fixed = spec_grp_lean_instr_fixed(wl->kernel[SPEC_K_SELECTED].warps, s.dv, 1);
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -156,7 +209,7 @@ sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim
                                 sim_diag *d) {
   double sc = 1;
   sim_status st = cmp_kernel(a, wl, &sc, p, d);
-  if (st == SIM_OK)
+  if (st == SIM_OK && !spec_decode_two_launch(wl)) /* fused2 selects inside cmp_select */
     st = select_kernel(a, wl, sc, p, d);
   if (st == SIM_OK)
     st = branches_kernel(a, wl, p, d);

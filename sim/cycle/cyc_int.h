@@ -166,6 +166,7 @@ typedef struct cyc_kernel {
     double topn_fp32;       /* DEC_SELECT: the top-n per unit */
     double topn_instr;      /* DEC_SELECT: the top-n's warp instructions per unit (kstream.h) */
     double merge_fp32;      /* per split partial of one head merged */
+    uint32_t v2_topn;       /* FLASH_Q of fused2: the last CTA of a unit runs the top-n tail */
   } fz;
   const spec_workload *wl;
   const struct cyc_sel *sel;

@@ -748,8 +748,36 @@ static sim_status fused_decode(ctx *c) {
   /* nsa.decode.cmp: the unfused compressed branch; with the mean pool, one step in d pools the
   ** newest block first on the last split's CTA. */
   cyc_kernel kc, kp;
-  split_decode_kernel(c, &kc, "nsa.decode.cmp", SPEC_K_CMP_ATTN, nc, T_KC, T_VC, T_PART_C, 0, 0,
-                      c->wl->kernel[SPEC_K_CMP_ATTN].split_kv);
+  int lean = spec_decode_lean(c->wl), two = spec_decode_two_launch(c->wl);
+  uint64_t nsel = spec_selection_blocks(c->wl);
+  uint64_t forced = (uint64_t)at->selection.initial + at->selection.local;
+  split_decode_kernel(c, &kc, two ? "nsa.decode.cmp_select" : "nsa.decode.cmp", SPEC_K_CMP_ATTN, nc, T_KC, T_VC,
+                      T_PART_C, 0, 0, c->wl->kernel[SPEC_K_CMP_ATTN].split_kv);
+  const spec_mapping *mc = &c->wl->kernel[SPEC_K_CMP_ATTN];
+  if (lean && mc->mma == SPEC_MMA_SYNC) { /* the lean body's stream (kstream.h), as the model */
+    kc.instr_per_tile = spec_grp_lean_instr_per_tile((double)s.dk, 1);
+    kc.instr_fixed = spec_grp_lean_instr_fixed((double)mc->warps, (double)s.dv, 0);
+  }
+  if (two) {
+    /* fused2: each CTA's selection work as instructions after its tiles (its reads of the lse,
+    ** the partials and its logits are not events here: the model counts their round trips), and
+    ** the unit's last CTA runs the top-n as the fused selection's tail does. */
+    double nt = mc->warps * 32.0, r = (double)at->selection.block / (double)d, h = (double)l / (double)d - 1.0;
+    double tokens = (double)(cyc_ceil_div(cyc_ceil_div(nc, kc.bn), kc.splits) * kc.bn);
+    if (mc->mma == SPEC_MMA_SYNC)
+      kc.instr_fixed += spec_v2_select_instr(nt, (double)kc.splits, (double)s.g, (double)s.dv, r, h, tokens,
+                                             ceil(tokens / r) + 1.0);
+    kc.fz.per_unit = kc.splits;
+    kc.fz.v2_topn = 1;
+    kc.fz.sync_base = BASE(T_SYNC);
+    kc.fz.nsel = nsel;
+    kc.fz.picks = (uint32_t)(nsel > n && n > forced ? n - forced : 0);
+    kc.fz.scores_base = BASE(T_SCORES);
+    kc.fz.idx_base = BASE(T_IDX);
+    kc.fz.idx_bytes = n * 4;
+    kc.fz.topn_fp32 = (double)nsel * log2((double)n);
+    kc.fz.topn_instr = spec_v2_tail_instr(nt, (double)kc.splits, (double)nsel, (double)n, (double)forced);
+  }
   sim_status st;
   if (at->compression.method == SPEC_CMP_MEAN && nc > 0) {
     kp = kc;
@@ -764,9 +792,7 @@ static sim_status fused_decode(ctx *c) {
   }
   if (st != SIM_OK)
     return st;
-  /* nsa.decode.select */
-  uint64_t nsel = spec_selection_blocks(c->wl);
-  uint64_t forced = (uint64_t)at->selection.initial + at->selection.local;
+  /* nsa.decode.select (fused2: in nsa.decode.cmp_select) */
   cyc_kernel ksel;
   base_kernel(c, &ksel, "nsa.decode.select", SPEC_K_SELECT_SCORES, CYC_K_DEC_SELECT);
   ksel.nkeys = nc;
@@ -792,7 +818,7 @@ static sim_status fused_decode(ctx *c) {
   ksel.fz.topn_instr = spec_topn_instr((double)nsel, (double)n, (double)forced,
                                        SPEC_FUSED_SELECT_WARPS * 32.0);
   ksel.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
-  st = emit(c, &ksel, 1.0);
+  st = two ? SIM_OK : emit(c, &ksel, 1.0);
   if (st != SIM_OK)
     return st;
   /* nsa.decode.branches: kernel.selected's mapping for both branches' CTAs, the window's
@@ -802,6 +828,12 @@ static sim_status fused_decode(ctx *c) {
                       T_PART_S, 0, 1, c->wl->kernel[SPEC_K_SELECTED].split_kv);
   split_decode_kernel(c, &kw, "nsa.decode.branches", SPEC_K_SELECTED, (uint64_t)tk.window, T_KW, T_VW,
                       T_PART_W, s.s - (uint64_t)tk.window, 0, c->wl->kernel[SPEC_K_WINDOW].split_kv);
+  const spec_mapping *ms = &c->wl->kernel[SPEC_K_SELECTED];
+  if (lean && ms->mma == SPEC_MMA_SYNC) /* the lean body (kstream.h); the merge is the same source */
+    for (cyc_kernel *kk = &ks; kk; kk = kk == &ks ? &kw : NULL) {
+      kk->instr_per_tile = spec_grp_lean_instr_per_tile((double)s.dk, 0);
+      kk->instr_fixed = spec_grp_lean_instr_fixed((double)ms->warps, (double)s.dv, 1);
+    }
   base_kernel(c, &kb, "nsa.decode.branches", SPEC_K_SELECTED, CYC_K_DEC_BRANCHES);
   kb.group = s.g;
   kb.ctas = units * (ks.splits + kw.splits);

@@ -120,20 +120,20 @@ void cyc_step_branch(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, 
 /* {==== Tails ==== */
 uint32_t cyc_tail_steps(const cyc_kernel *k) {
   /* The top-n: the scores, then two barriers per pick; the merge: one step. */
-  return k->kind == CYC_K_DEC_SELECT ? 1u + 2u * k->fz.picks : 1u;
+  return k->kind == CYC_K_DEC_SELECT || k->fz.v2_topn ? 1u + 2u * k->fz.picks : 1u;
 }
 
 void cyc_tail_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, cyc_step *o) {
   memset(o, 0, sizeof *o);
   uint64_t unit = cta / k->fz.per_unit, g = k->group;
-  if (k->kind == CYC_K_DEC_SELECT) {
+  if (k->kind == CYC_K_DEC_SELECT || k->fz.v2_topn) {
     if (i == 0) /* the scores every CTA of the unit wrote, back from L2 */
       cyc_range_set(&o->load[o->nload++], k->fz.scores_base + unit * k->fz.nsel * 4u, k->fz.nsel * 4u, 1, 0);
     o->fp32_flops = k->fz.topn_fp32 / n;
     /* topn_cta's critical path (kstream.h), every warp of the CTA issuing it, shared out over
     ** the tail's barriers */
     o->warp_instr = k->fz.topn_instr / n;
-    o->issue_warps = SPEC_FUSED_SELECT_WARPS;
+    o->issue_warps = k->fz.v2_topn ? (double)k->wl->kernel[SPEC_K_CMP_ATTN].warps : SPEC_FUSED_SELECT_WARPS;
     if (i + 1 == n)
       cyc_range_set(&o->store[o->nstore++], k->fz.idx_base + unit * k->fz.idx_bytes, k->fz.idx_bytes, 1, 0);
     return;

@@ -423,6 +423,11 @@ static const pairing pairs_tab[] = {
     {"dec_cmp_fused", "nsa.decode.cmp", SPEC_K_CMP_ATTN},
     {"dec_select_fused", "nsa.decode.select", SPEC_K_COUNT},
     {"dec_branches_fused", "nsa.decode.branches", SPEC_K_SELECTED},
+    /* The same three with the lean group body (grp_lean=1): rows of design fused_lean, which make
+    ** build() set fused_lean. The two-launch step (dec_fused=2): the selection runs at the end of
+    ** the compressed kernel, so its row carries cmp_attn's mapping; build() sets fused2. */
+    {"dec2_cmp_select", "nsa.decode.cmp_select", SPEC_K_CMP_ATTN},
+    {"dec2_branches", "nsa.decode.branches", SPEC_K_SELECTED},
 };
 
 /* Predicted time of kernel `ours`, or of the sum "a+b" of several; -1 when one is missing. */
@@ -450,9 +455,17 @@ static const pairing *pairing_of(const char *k) {
   return NULL;
 }
 
-/* A kernel of the fused NSA decode: dec_cmp_fused, dec_select_fused, dec_branches_fused. */
+/* A kernel of the fused NSA decode: dec_cmp_fused, dec_select_fused, dec_branches_fused (1), or of
+** its two-launch step: dec2_cmp_select, dec2_branches (2); 0 otherwise. */
 static int fused_decode_kernel(const char *k) {
+  if (strncmp(k, "dec2_", 5) == 0 && strlen(k) > 5)
+    return 2;
   return strncmp(k, "dec_", 4) == 0 && strlen(k) > 10 && strcmp(k + strlen(k) - 6, "_fused") == 0;
+}
+
+/* The branch grid's kernel, whose split_kv counts both branches' CTAs. */
+static int fused_branch_kernel(const char *k) {
+  return strcmp(k, "dec_branches_fused") == 0 || strcmp(k, "dec2_branches") == 0;
 }
 
 /* Whether a profiled kernel's traffic counts toward predicted kernel `ours`: the top-n is summed
@@ -564,11 +577,15 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   for (int k = 0; k < SPEC_K_COUNT; k++)
     snprintf(kv[n++], 96, "kernel.%s.mma=sync", spec_kernel_name((spec_kernel_id)k));
   /* The fused decode is the pipeline that ran, whatever its mapping. */
-  int fused = 0;
-  for (size_t i = 0; g->nsa && g->phase == SPEC_PHASE_DECODE && i < g->n; i++)
+  /* fused2 when its kernels ran; fused_lean when the three kernels ran the lean body (their
+  ** attention rows' design column says so; the selection's row keeps fused). */
+  int fused = 0, lean = 0;
+  for (size_t i = 0; g->nsa && g->phase == SPEC_PHASE_DECODE && i < g->n; i++) {
     fused |= fused_decode_kernel(g->first[i].kernel);
+    lean |= fused_decode_kernel(g->first[i].kernel) && strcmp(g->first[i].design, "fused_lean") == 0;
+  }
   if (fused)
-    snprintf(kv[n++], 96, "kernel.cmp_attn.design=fused");
+    snprintf(kv[n++], 96, "kernel.cmp_attn.design=%s", fused & 2 ? "fused2" : lean ? "fused_lean" : "fused");
   for (size_t i = 0; with_mapping && i < g->n; i++) {
     const scr_row *k = &g->first[i];
     const pairing *p = pairing_of(k->kernel);
@@ -581,7 +598,7 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     snprintf(kv[n++], 96, "kernel.%s.stages=%u", m, k->stages);
     if (k->regs)
       snprintf(kv[n++], 96, "kernel.%s.regs_per_thread=%u", m, k->regs);
-    if (g->phase == SPEC_PHASE_DECODE && k->split_kv && strcmp(k->kernel, "dec_branches_fused") == 0) {
+    if (g->phase == SPEC_PHASE_DECODE && k->split_kv && fused_branch_kernel(k->kernel)) {
       /* The branch grid's split_kv is its CTAs per (sequence, KV head), both branches together;
       ** validate/harness/val_main.c shares them in proportion to each branch's 64-key tiles (n l'/64
       ** selected, w/64 + 1 window), and so does this, which recovers the harness's own split

@@ -361,6 +361,115 @@ static inline double spec_grp_instr_fixed(double warps, double dv) {
 #define SPEC_FUSED_MERGE_INSTR_PER_ITEM 1348.0
 /* }==== */
 
+/* {==== The lean group body (val_group.cuh val_group_attend<..., LEAN = true>: GrpLeanCopy's
+** hoisted copy offsets, the key mask on a warp's edge tiles only, the O rescale only when a row's
+** maximum moved, the cross-warp merge by float4 with per-row scales once) in the fused decode's
+** variants fused_lean (validate's grp_lean=1) and fused2 (dec_fused=2) ====
+** From ncu's executed warp instructions of run 5 (reports/measurements/h200/2026-11-29-h200-run5-
+** ncu.csv, smsp__inst_executed.sum), per warp of grids of 4-warp CTAs, two tile counts per kernel:
+** r5_nsa_dec_d128_b8_64k_lean_pdl (12 splits per (sequence, KV head)) and
+** r5_nsa_dec_d128_b8_64k_lean_s3_pdl (8 splits); both are calibration configs.
+** decode_cmp_lean: 5,380,160 / 1536 = 3502.7 over 64 / 12 = 5.333 tiles and 4,959,488 / 1024 =
+** 4843.2 over 8 tiles, less the pool on the last split's CTA (SPEC_FUSED_POOL_INSTR / splits, the
+** same code as run 4's): 480 per tile (range mode, each tile's logits stored), 822 fixed. Held out:
+** batch 1 (32 splits, 2 tiles: 1827 against 1852.6 measured, -1.4%) and 128k batch 4 (16 splits,
+** 8 tiles: 4752 against 4820.6, -1.4%). Against the plain body's 879 / 2666 (and the ~1250 per
+** tile that ncu's source counters gave the plain decode_cmp, nsa_decode.cu's header) the copies'
+** address arithmetic is gone: a lean cp.async is a pointer add and the copy.
+** decode_branches_lean: 24 tiles per (sequence, KV head) (16 selected, 8 window) over the splits,
+** and the merge on one CTA of them, so the two profiles give the fixed part and (24 x per tile +
+** merge): 3,028,416 / 1536 = 1971.6 at 12 splits, 2,509,248 / 1024 = 2450.4 at 8: 1014 fixed,
+** 11491 per unit. The merge is the same source in both bodies (decode_branches_kernel after
+** val_group_attend), so run 4's measured merge (4 items x SPEC_FUSED_MERGE_INSTR_PER_ITEM per
+** thread) stays, which leaves 254 per tile: about what the lean tile's source counts (16 copies of
+** a pointer add and LDGSTS, 2 x 8 ldmatrix with 16 mma, the two rows' softmax, 64 rescale
+** multiplies, the packs and barriers), so the compressed kernel's tile costs 226 more (its 8 logit
+** stores with their tests, and the rest not located; the plain body's tile count came from index
+** mode and was used for both). Held out: batch 1 (25 splits: 1473.6 against 1462, +0.8%), 128k
+** (16 splits: 1732 against 1729). The branch CTA's fixed part is 192 above the compressed one's
+** (the arrival's fence, atomic and barriers; the branch's parameters picked at run time).
+** Per 16 of d_qk beyond 128: 15 per tile, from r5_nsa_dec_d192_b8_64k_lean_s3_pdl's decode_cmp_lean
+** (a calibration config: 5,026,688 / 512 = 9817.8 over 16 tiles, the pool's 360 and 822 fixed off:
+** 540 per tile, 60 above d 128's): GrpLeanCopy adds one copy per 16 of d_qk to the K tile and the
+** QK^T one ldmatrix with two mma; the plain body's 42 came from val_load_tile's per-copy division.
+** The merge: group x d_v / 4 / threads float4 passes per thread (16 x 128 / 4 / 128 = 4 at 4 warps),
+** about 50 instructions each (4 warps' scale and float4 load with 4 FMAs, the row's 64-bit offsets,
+** the store: the header's "about a tenth" of the plain merge's 16 passes of 126), so a CTA of 2
+** warps (32-key tiles) makes 4 more. */
+#define SPEC_GRP_LEAN_INSTR_PER_TILE 254.0
+#define SPEC_GRP_LEAN_LOGITS_INSTR_PER_TILE 226.0
+#define SPEC_GRP_LEAN_INSTR_PER_16DK 15.0
+#define SPEC_GRP_LEAN_INSTR_FIXED 822.0
+#define SPEC_GRP_LEAN_BRANCH_INSTR_FIXED 1014.0
+#define SPEC_GRP_LEAN_MERGE_INSTR_PER_PASS 50.0
+
+/* The lean body's warp instructions per K/V tile at head dim d_qk; logits: the compressed branch's
+** tiles, which store their logits for the selection. */
+static inline double spec_grp_lean_instr_per_tile(double dk, int logits) {
+  return SPEC_GRP_LEAN_INSTR_PER_TILE + (logits ? SPEC_GRP_LEAN_LOGITS_INSTR_PER_TILE : 0.0) +
+         SPEC_GRP_LEAN_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+}
+
+/* The lean body's fixed warp instructions with `warps` warps and head dim d_v; branch: the branch
+** kernel's CTA (its arrival), else the compressed kernel's. */
+static inline double spec_grp_lean_instr_fixed(double warps, double dv, int branch) {
+  double passes = SPEC_GRP_MERGE_ROWS * dv / 4.0 / (32.0 * warps);
+  double profiled = SPEC_GRP_MERGE_ROWS * 128.0 / 4.0 / (32.0 * SPEC_GRP_PROFILE_WARPS);
+  return (branch ? SPEC_GRP_LEAN_BRANCH_INSTR_FIXED : SPEC_GRP_LEAN_INSTR_FIXED) +
+         SPEC_GRP_LEAN_MERGE_INSTR_PER_PASS * (passes - profiled);
+}
+/* }==== */
+
+/* {==== The two-launch decode's selection (fused2; nsa_decode.cu cmp_select_v2 after the lean
+** compressed attention, on every CTA of a (sequence, KV head): NT threads, S splits) ====
+** Counted from the source, per thread (a warp's path: warp 0, which also computes the heads' lse):
+** the wait (fence, barrier, the atomic and the acquire poll, barrier) and, at the end, the arrival
+** (last_to_arrive): SPEC_V2_SYNC_INSTR together; each split lse it loads (S x group over the CTA;
+** the row split by a runtime group, a division): 30; the heads' lse (threads < 16: a max and an
+** __expf sum over S, then logf): 10 per split and 40; Eq. 9's weights (R + H threads, R terms):
+** 6 per term; its share of o_cmp (group x d_v / 4 float4 items over the S CTAs): per item 12 per
+** split (the weight's __expf, the float4 load with its address, 4 FMAs) and 25 (the head's inv, the
+** pack, the store); its tokens' probabilities, two tokens per pass of `for (i0 = tid; i0 < nt; i0
+** += 2 NT)`, both tokens' 16 loads and exp2 issued whether or not the second exists: per token
+** SPEC_SELDEC_INSTR_PER_ROUND, the unfused selection's measured count for the same work (a
+** compressed token's group logits loaded, tested, exp2'd, summed, stored); each block of Eq. 9 it
+** touches (blocks over NT threads): R + H terms of SPEC_EQ9_INSTR_PER_TERM and 15. The last CTA
+** then adds the splits' block scores (float4 per thread per pass of 4 NT blocks: 10 per split and
+** 20) and runs topn_cta (spec_topn_instr with NT threads).
+** Checked against ncu (run5-ncu.csv, decode_cmp_select2 less decode_cmp_lean of the same shape,
+** per warp, the top-n on one CTA of S): r5_nsa_dec_d128_b8_64k_v2_s3_pdl (8 splits) 2382 measured,
+** 2416 counted (+1%); r5_nsa_dec_d128_b8_64k_v2_pdl (12 splits) 2400 measured, 2021 counted (-16%:
+** not located; the acquire poll's iterations, which the count takes as one, are a candidate, as
+** 12 splits put 3 CTAs on an SM). */
+#define SPEC_V2_SYNC_INSTR 60.0
+#define SPEC_V2_LSE_INSTR_PER_LOAD 30.0
+#define SPEC_V2_HEAD_LSE_INSTR_PER_SPLIT 10.0
+#define SPEC_V2_HEAD_LSE_INSTR 40.0
+#define SPEC_V2_MERGE_INSTR_PER_SPLIT 12.0
+#define SPEC_V2_MERGE_INSTR_PER_ITEM 25.0
+#define SPEC_V2_EQ9_INSTR_PER_BLOCK 15.0
+#define SPEC_V2_GATHER_INSTR_PER_SPLIT 10.0
+#define SPEC_V2_GATHER_INSTR 20.0
+
+/* Warp instructions on one CTA's path through cmp_select_v2 before the last CTA's tail: nt threads,
+** splits S, group heads, d_v, R = l'/d, H = l/d - 1, tokens and Eq. 9 blocks of the CTA's split. */
+static inline double spec_v2_select_instr(double nt, double splits, double group, double dv, double r, double h,
+                                          double tokens, double blocks) {
+  double items = ceil(group * dv / 4.0 / splits);
+  return SPEC_V2_SYNC_INSTR + ceil(splits * group / nt) * SPEC_V2_LSE_INSTR_PER_LOAD +
+         SPEC_V2_HEAD_LSE_INSTR_PER_SPLIT * 2.0 * splits + SPEC_V2_HEAD_LSE_INSTR + SPEC_EQ9_INSTR_PER_TERM * r +
+         ceil(items / nt) * (SPEC_V2_MERGE_INSTR_PER_SPLIT * splits + SPEC_V2_MERGE_INSTR_PER_ITEM) +
+         2.0 * ceil(tokens / (2.0 * nt)) * SPEC_SELDEC_INSTR_PER_ROUND +
+         ceil(blocks / nt) * ((r + h) * SPEC_EQ9_INSTR_PER_TERM + SPEC_V2_EQ9_INSTR_PER_BLOCK);
+}
+
+/* The last CTA's tail: the splits' block scores gathered, then the CTA-wide top-n. */
+static inline double spec_v2_tail_instr(double nt, double splits, double n_valid, double n, double forced) {
+  return ceil(n_valid / (4.0 * nt)) * (SPEC_V2_GATHER_INSTR_PER_SPLIT * splits + SPEC_V2_GATHER_INSTR) +
+         spec_topn_instr(n_valid, n, forced, nt);
+}
+/* }==== */
+
 /* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
 ** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
 ** it, `slope` issue slots more (less) per warp a scheduler holds beyond (below) own_warps (0: one

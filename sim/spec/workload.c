@@ -17,7 +17,7 @@ static const char *const phase_names[] = {"fwd", "bwd", "decode", NULL};
 static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
-static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", "fused", NULL};
+static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", "fused", "fused_lean", "fused2", NULL};
 static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
@@ -77,7 +77,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); mappings: see below the defaults"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); fused_lean, the same 3 kernels with the lean group body (hoisted copy offsets, key mask on edge tiles only, conditional O rescale, float4 cross-warp merge: fewer instructions per tile and far fewer fixed); fused2, 2 kernels with the lean body: nsa.decode.cmp_select (the compressed attention, then its CTAs of a sequence and KV head wait for each other, each merges a share of the compressed output and scores its own tokens' blocks, and the last runs the top-n) and nsa.decode.branches; mappings: see below the defaults"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -133,8 +133,17 @@ const char *spec_design_name(spec_design d) { return design_names[d]; }
 uint32_t spec_dtype_bytes(spec_dtype dt) { return dt == SPEC_DT_FP8 ? 1u : 2u; }
 
 int spec_decode_fused(const spec_workload *wl) {
+  spec_design d = wl->kernel[SPEC_K_CMP_ATTN].design;
   return wl->attention.kind == SPEC_ATTN_NSA && wl->problem.phase == SPEC_PHASE_DECODE &&
-         wl->kernel[SPEC_K_CMP_ATTN].design == SPEC_DESIGN_FUSED;
+         (d == SPEC_DESIGN_FUSED || d == SPEC_DESIGN_FUSED_LEAN || d == SPEC_DESIGN_FUSED2);
+}
+
+int spec_decode_lean(const spec_workload *wl) {
+  return spec_decode_fused(wl) && wl->kernel[SPEC_K_CMP_ATTN].design != SPEC_DESIGN_FUSED;
+}
+
+int spec_decode_two_launch(const spec_workload *wl) {
+  return spec_decode_fused(wl) && wl->kernel[SPEC_K_CMP_ATTN].design == SPEC_DESIGN_FUSED2;
 }
 
 uint64_t spec_selection_blocks(const spec_workload *wl) {
@@ -284,17 +293,19 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
     snprintf(path, sizeof path, "kernel.%s.design", kernel_names[k]);
     if (!spec_was_set(s, path)) {
       m->design = def->design;
-    } else if (m->design == SPEC_DESIGN_FUSED) {
+    } else if (m->design == SPEC_DESIGN_FUSED || m->design == SPEC_DESIGN_FUSED_LEAN ||
+               m->design == SPEC_DESIGN_FUSED2) {
+      const char *dn = design_names[m->design];
       if (k != SPEC_K_CMP_ATTN)
         return spec_error_at(s, path, SIM_ERR_RULE, d,
-                             "'%s' = fused applies only to kernel.cmp_attn (the fused NSA decode)", path);
+                             "'%s' = %s applies only to kernel.cmp_attn (the fused NSA decode)", path, dn);
       if (p->phase != SPEC_PHASE_DECODE)
-        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = fused is a decode design (phase is %s)",
-                             path, phase_names[p->phase]);
+        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = %s is a decode design (phase is %s)",
+                             path, dn, phase_names[p->phase]);
       if (p->q_len != 1)
         return spec_error_at(s, path, SIM_ERR_RULE, d,
-                             "'%s' = fused decodes one query per sequence ('problem.q_len' is %llu)", path,
-                             (unsigned long long)p->q_len);
+                             "'%s' = %s decodes one query per sequence ('problem.q_len' is %llu)", path,
+                             dn, (unsigned long long)p->q_len);
     } else if (k != SPEC_K_SELECTED && m->design != SPEC_DESIGN_AUTO &&
              !(m->design == SPEC_DESIGN_GROUP && p->phase == SPEC_PHASE_BWD &&
                (k == SPEC_K_FULL || k == SPEC_K_CMP_ATTN || k == SPEC_K_WINDOW))) {
@@ -390,6 +401,8 @@ void spec_print_kernel_defaults(FILE *out) {
                "`nsa.decode.select` runs `select_scores`'s, which then defaults to %u warps and %u registers per "
                "thread (the fused selection's CTAs); `nsa.decode.branches` runs `selected`'s for both branches, "
                "its window CTAs split by `window`'s split_kv; `combine` is not launched, nor `compress` with "
-               "method mean.\n",
+               "method mean. `fused_lean` runs the same three kernels with the lean group body. `fused2` runs two: "
+               "`nsa.decode.cmp_select` (`cmp_attn`'s mapping; the selection runs on its CTAs, so its grid must be "
+               "one wave) and `nsa.decode.branches`; `select_scores` is not launched.\n",
           SPEC_FUSED_SELECT_WARPS, SPEC_FUSED_SELECT_REGS);
 }

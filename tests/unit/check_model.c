@@ -483,6 +483,40 @@ START_TEST(fused_decode_same_work) {
 }
 END_TEST
 
+/* The lean group body (fused_lean) issues fewer instructions per tile and fixed than the plain one
+** (kstream.h SPEC_GRP_LEAN_*): with the validation's mma.sync streams its attention kernels are
+** faster than fused's and the selection is the same kernel; fused2 runs two kernels, the
+** selection inside nsa.decode.cmp_select (slower than the lean nsa.decode.cmp), the same FLOPs. */
+START_TEST(fused_variants_predict) {
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"attention.compression.method=mean"},
+                       {"kernel.cmp_attn.mma=sync"}, {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"},
+                       {"kernel.cmp_attn.design=fused"}};
+  size_t no = sizeof o / sizeof o[0];
+  static sim_result plain, lean;
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  plain = res;
+  o[no - 1].text = "kernel.cmp_attn.design=fused_lean";
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  lean = res;
+  ck_assert_uint_eq(lean.main.nkernels, 3);
+  ck_assert_double_lt(kernel(&lean.main, "nsa.decode.cmp")->time_s, kernel(&plain.main, "nsa.decode.cmp")->time_s);
+  ck_assert_double_lt(kernel(&lean.main, "nsa.decode.branches")->time_s, kernel(&plain.main, "nsa.decode.branches")->time_s);
+  ck_assert_double_eq(kernel(&lean.main, "nsa.decode.select")->time_s, kernel(&plain.main, "nsa.decode.select")->time_s);
+  ck_assert_double_eq(kernel(&lean.main, "nsa.decode.cmp")->tensor_flops, kernel(&plain.main, "nsa.decode.cmp")->tensor_flops);
+  o[no - 1].text = "kernel.cmp_attn.design=fused2";
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  ck_assert_uint_eq(res.main.nkernels, 2);
+  ck_assert_str_eq(res.main.kernels[0].name, "nsa.decode.cmp_select");
+  ck_assert_str_eq(res.main.kernels[1].name, "nsa.decode.branches");
+  const sim_kernel_stats *cs = kernel(&res.main, "nsa.decode.cmp_select");
+  ck_assert_double_gt(cs->time_s, kernel(&lean.main, "nsa.decode.cmp")->time_s);
+  ck_assert_double_eq(kernel(&res.main, "nsa.decode.branches")->time_s, kernel(&lean.main, "nsa.decode.branches")->time_s);
+  for (int u = 0; u < 3; u++)
+    ck_assert_msg(fabs(total(&res.main, u) - total(&plain.main, u)) <= 1e-12 * total(&plain.main, u),
+                  "FLOPs (unit %d) %.17g fused2, %.17g fused", u, total(&res.main, u), total(&plain.main, u));
+}
+END_TEST
+
 /* The default decode (no design set) is the unfused six kernels, as before the fused design
 ** existed: golden figures of the paper's decode at batch 8 (bytes and FLOPs of nsasim 0.1.0 before
 ** the change; times since the CTA critical path of issue 6: instruction streams, loaded latency,
@@ -638,6 +672,7 @@ int main(void) {
   tcase_add_test(tc, decode_without_split_is_latency_bound);
   tcase_add_test(tc, every_arch_phase_and_design_runs);
   tcase_add_test(tc, fused_decode_same_work);
+  tcase_add_test(tc, fused_variants_predict);
   tcase_add_test(tc, default_decode_unchanged);
   suite_add_tcase(s[3], tc);
   SRunner *sr = srunner_create(s[0]);

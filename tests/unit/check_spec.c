@@ -120,6 +120,41 @@ START_TEST(fused_decode_defaults) {
 }
 END_TEST
 
+/* fused_lean and fused2: the fused decode's variants, through the same rules as fused. */
+START_TEST(fused_variants) {
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_str_eq(spec_design_name(SPEC_DESIGN_FUSED_LEAN), "fused_lean");
+  ck_assert_str_eq(spec_design_name(SPEC_DESIGN_FUSED2), "fused2");
+  spec_override l[] = {{"kernel.cmp_attn.design=fused_lean"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, l, 1, &w, NULL, &d), SIM_OK);
+  ck_assert(spec_decode_fused(&w) && spec_decode_lean(&w) && !spec_decode_two_launch(&w));
+  ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].warps, 8);
+  spec_override t[] = {{"kernel.cmp_attn.design=fused2"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, t, 1, &w, NULL, &d), SIM_OK);
+  ck_assert(spec_decode_fused(&w) && spec_decode_lean(&w) && spec_decode_two_launch(&w));
+  spec_override f[] = {{"kernel.cmp_attn.design=fused"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, f, 1, &w, NULL, &d), SIM_OK);
+  ck_assert(spec_decode_fused(&w) && !spec_decode_lean(&w) && !spec_decode_two_launch(&w));
+  const char *bad[][3] = {
+      {"kernel.cmp_attn.design=fused2", "problem.phase=fwd", "'kernel.cmp_attn.design' = fused2 is a decode design (phase is fwd)"},
+      {"kernel.cmp_attn.design=fused_lean", "problem.q_len=2",
+       "'kernel.cmp_attn.design' = fused_lean decodes one query per sequence ('problem.q_len' is 2)"},
+      {"kernel.selected.design=fused2", "problem.batch=8",
+       "'kernel.selected.design' = fused2 applies only to kernel.cmp_attn (the fused NSA decode)"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    spec_override b[] = {{bad[i][0]}, {bad[i][1]}};
+    sim_diag_clear(&d);
+    ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, b, 2, &w, NULL, &d), SIM_ERR_RULE);
+    ck_assert_str_eq(d.msg, bad[i][2]);
+  }
+  spec_override u[] = {{"kernel.cmp_attn.design=fused3"}};
+  sim_diag_clear(&d);
+  ck_assert_int_ne(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, u, 1, &w, NULL, &d), SIM_OK);
+}
+END_TEST
+
 START_TEST(detect_kind) {
   sim_diag d;
   sim_diag_clear(&d);
@@ -240,6 +275,7 @@ int main(void) {
   tcase_add_test(tc, load_h200);
   tcase_add_test(tc, load_workload_defaults_by_phase);
   tcase_add_test(tc, fused_decode_defaults);
+  tcase_add_test(tc, fused_variants);
   tcase_add_test(tc, detect_kind);
   suite_add_tcase(s[0], tc);
   tc = tcase_create("override");

@@ -52,7 +52,9 @@ __device__ __forceinline__ int grp_split_tile(int n_tiles, int split, int splits
 ** power of two dividing NT), so a thread keeps one chunk column and steps NT / CW rows per pass.
 ** Its offsets are computed once per CTA and a pass costs a pointer add and one copy, where
 ** val_load_tile divides and multiplies per copy (about 25 instructions each; ncu source counters
-** of decode_cmp, 2026-11-29). Same bytes, same swizzled layout, same zero fill past rows_valid. */
+** of decode_cmp, 2026-11-29). Same bytes, same swizzled layout, same zero fill past rows_valid.
+** (ValWarpCopy in val_common.cuh is the one-warp form, for the union kernel's producer: with 32
+** threads a pass cannot cover whole rows, so it walks 8 rows x 4 chunks instead.) */
 template <int ROWS, int D, int NT>
 struct GrpLeanCopy {
   static constexpr int CH = D / 8;
