@@ -269,7 +269,7 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
     w.tile_bytes = s.dv * 4.0 + 8.0;
     return mdl_emit(a, wl, &w, p, d);
   }
-  if (m->design == SPEC_DESIGN_GROUP_UNION) {
+  if (spec_design_union(m->design)) {
     /* T = block_m/16 consecutive tokens per CTA: the union of their blocks is
     ** fetched once (forced initial and local blocks, and any block several
     ** chose), each token computes only its own blocks on its 16 padded rows. */
@@ -299,10 +299,12 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
     /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy of
     ** the union's tiles, each consumer warp computes its own token's tiles and passes the others;
     ** the CTA's path per union tile is the longer of the two streams, at the kernel's measured
-    ** issue interval. Fixed: the list union, TOK x n entries each scanning the TOK lists. */
+    ** issue interval. Fixed: the list union, TOK x n entries each scanning the TOK lists. The lean
+    ** producer (group_union_lean) issues fewer instructions per tile; the consumers are the same. */
     double own = sum_blocks / s.t * s.lp / m->block_n;
     double share = w.iters_per_cta > 0 ? fmin(1.0, own / w.iters_per_cta) : 1.0;
-    double producer = SPEC_UNION_PRODUCER_SLOTS_PER_TILE * (s.dk + s.dv) / 256.0 * m->block_n / 64.0;
+    double producer = spec_union_producer_slots(s.dk, s.dv, m->design == SPEC_DESIGN_GROUP_UNION_LEAN) *
+                      m->block_n / 64.0;
     double consumer = (SPEC_UNION_CONSUMER_INSTR_PER_TILE + SPEC_UNION_CONSUMER_INSTR_PER_16DK * (s.dk - 128.0) / 16.0) *
                           m->block_n / 64.0 * share +
                       SPEC_UNION_CONSUMER_INSTR_SKIP * (1.0 - share);

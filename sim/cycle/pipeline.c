@@ -574,7 +574,7 @@ static sim_status selected_fwd(ctx *c) {
   k.nkeys = s.s;
   k.group = s.g;
   k.ctas = s.b * s.hk * s.t;
-  if (m->design == SPEC_DESIGN_GROUP_UNION && m->block_m >= 32) { /* block_m/16 tokens per CTA */
+  if (spec_design_union(m->design) && m->block_m >= 32) { /* block_m/16 tokens per CTA */
     k.tok_per_cta = m->block_m / 16;
     k.ctas = s.b * s.hk * cyc_ceil_div(s.t, k.tok_per_cta);
   }
@@ -600,9 +600,11 @@ static sim_status selected_fwd(ctx *c) {
   if (k.tok_per_cta > 1 && m->mma == SPEC_MMA_SYNC) {
     /* The validation's attn_union_kernel (kstream.h): one producer warp issues every copy
     ** of the union's tiles, the consumer warps their own token's tiles and pass the others', at
-    ** the kernel's measured issue interval; the list union once per CTA. */
+    ** the kernel's measured issue interval; the list union once per CTA. group_union_lean: the
+    ** lean producer's count, the rest the same. */
     double bn64 = (double)k.bn / 64.0;
-    k.prod_per_tile = SPEC_UNION_PRODUCER_SLOTS_PER_TILE * (double)(s.dk + s.dv) / 256.0 * bn64;
+    k.prod_per_tile = spec_union_producer_slots((double)s.dk, (double)s.dv,
+                                                m->design == SPEC_DESIGN_GROUP_UNION_LEAN) * bn64;
     k.instr_per_tile = (SPEC_UNION_CONSUMER_INSTR_PER_TILE +
                         SPEC_UNION_CONSUMER_INSTR_PER_16DK * ((double)s.dk - 128.0) / 16.0) * bn64;
     k.skip_per_tile = SPEC_UNION_CONSUMER_INSTR_SKIP;

@@ -615,8 +615,10 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     } else if (g->phase == SPEC_PHASE_DECODE && k->split_kv) {
       snprintf(kv[n++], 96, "kernel.%s.split_kv=%u", m, k->split_kv);
     }
-    if (p->map == SPEC_K_SELECTED && strcmp(k->design, "group_union") == 0)
-      snprintf(kv[n++], 96, "kernel.selected.design=group_union");
+    /* The union kernel as it ran: plain, or with the lean producer (grp_lean=1). */
+    if (p->map == SPEC_K_SELECTED &&
+        (strcmp(k->design, "group_union") == 0 || strcmp(k->design, "group_union_lean") == 0))
+      snprintf(kv[n++], 96, "kernel.selected.design=%s", k->design);
   }
   /* The validation backward's dK/dV kernel walks every head of the group in one CTA per KV tile
   ** and KV head (validate/kernels/attn_bwd.cu): design group. */

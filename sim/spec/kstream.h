@@ -181,6 +181,41 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 #define SPEC_UNION_PRODUCER_SLOTS_PER_TILE 474.0
 #define SPEC_UNION_ISSUE_CYCLES 6.61
 #define SPEC_UNION_ISSUE_WARPS 2.45
+/* The lean producer (attn_union_kernel<..., LEAN = true>, validate's grp_lean=1, design
+** group_union_lean): the same loop with ValWarpCopy (val_common.cuh) in place of un_load_tile. Counted
+** from the SASS of the measured source (validate b06c7a6 built for sm_90 with nvcc 13.0 -O3,
+** `cuobjdump -sass`; nothing run), one pass of the loop from its head to the back branch, the
+** empty-slot wait passing at its first try: 250 instructions at d_qk = d_v = 128 (both u2s2 and
+** u4s2; 252 at u8s3): 64 LDGSTS, each with its own 64-bit global address (IADD3 + IMAD.X from the
+** 8-row base plus a lane constant: ptxas does not fold the 64 B column steps into immediates, the
+** shared side it does), 8 row bounds (ISETP, shared by K and V), the tile's j0 (u / sub by a runtime
+** divisor, ~25, the list load, the 64-bit row offset), the wait (~6: parity, address, SYNCS TRYWAIT,
+** branch), the ARRIVES and the loop test; at d_qk 192 306 (2 and 4 tokens): 14 per 16 columns of
+** d_qk + d_v (4 LDGSTS, 4 address pairs, 2 more).
+** The plain loop counted the same way is 976 at d 128 (a 220-instruction body holding one pass of
+** each copy loop, then 7 more passes of K's, 46 each, and of V's, 62 each: row/chunk split,
+** predicate, select, 64-bit address, swizzle per 4 copies), not the 432 the run-2 profile's
+** instruction total left after the consumers' source count. ncu of run 6 (…-run6-ncu.csv, u2s2 at
+** 64k, 131072 CTAs, 27.69 union tiles per CTA from the L2 read sectors less Q's and the lists'):
+** plain 7.098e9 and lean 4.440e9 executed warp instructions = 1955.8 and 1223.5 per tile, 732 apart
+** where the two SASS counts are 726 apart (the consumers run the same code). What is left after
+** producer, consumers (600 per own tile, 18 per passed one) and the fixed part is 232 per tile
+** plain and 226 lean (u4s2 lean: 303): the consumers' full-barrier polling and their count's error,
+** not the producer's. The producer's time is taken in issue slots as the plain one's is: 474 slots
+** for 976 instructions, so 474 / 976 slots per lean instruction (121.4 slots per tile at d 256). */
+#define SPEC_UNION_PRODUCER_INSTR_PER_TILE 976.0
+#define SPEC_UNION_LEAN_INSTR_PER_TILE 250.0
+#define SPEC_UNION_LEAN_INSTR_PER_16D 14.0
+
+/* The producer's issue slots per 64-key tile at d_qk, d_v (scaled by the caller with block_n / 64):
+** the plain copy's measured slots scaled with the copies, the lean copy's SASS count at the plain
+** one's slots per instruction. */
+static inline double spec_union_producer_slots(double dk, double dv, int lean) {
+  if (!lean)
+    return SPEC_UNION_PRODUCER_SLOTS_PER_TILE * (dk + dv) / 256.0;
+  return SPEC_UNION_PRODUCER_SLOTS_PER_TILE / SPEC_UNION_PRODUCER_INSTR_PER_TILE *
+         (SPEC_UNION_LEAN_INSTR_PER_TILE + SPEC_UNION_LEAN_INSTR_PER_16D * (dk + dv - 256.0) / 16.0);
+}
 /* A consumer warp (step 3b), counted from the source: per tile of its own token at d_qk 128, QK^T
 ** (8 x (1 + 4 ldmatrix, 8 mma)), the online softmax of its 16 rows over 64 keys (max, shuffles,
 ** 64 exp2 with their FMAs, sums, the O rescale of 2 x 16 x 2 values), P V (4 x (4 packs, 8

@@ -81,7 +81,9 @@ typedef enum spec_attn_kind { SPEC_ATTN_FULL, SPEC_ATTN_NSA } spec_attn_kind;
 typedef enum spec_cmp_method { SPEC_CMP_MLP, SPEC_CMP_MEAN } spec_cmp_method;
 typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } spec_pattern;
 /* group_union: block_m/16 consecutive tokens per CTA share the union of their selected blocks
-** (validate/kernels/attn_union.cu); forward only. fused: kernel.cmp_attn in decode only, the NSA
+** (validate/kernels/attn_union.cu); forward only; group_union_lean: the same kernel whose producer
+** warp copies with addresses worked out once per warp (validate's grp_lean=1; appended last so the
+** other values keep their numbers). fused: kernel.cmp_attn in decode only, the NSA
 ** decode step in three kernels (validate/kernels/nsa_decode.cu; model/nsa_fused.c); fused_lean: the
 ** same three with the lean group body (val_group.cuh LEAN, validate's grp_lean=1); fused2: two
 ** launches, the selection at the end of the compressed kernel (validate's dec_fused=2). */
@@ -92,7 +94,8 @@ typedef enum spec_design {
   SPEC_DESIGN_GROUP_UNION,
   SPEC_DESIGN_FUSED,
   SPEC_DESIGN_FUSED_LEAN,
-  SPEC_DESIGN_FUSED2
+  SPEC_DESIGN_FUSED2,
+  SPEC_DESIGN_GROUP_UNION_LEAN
 } spec_design;
 typedef enum spec_mma { SPEC_MMA_ASYNC, SPEC_MMA_SYNC } spec_mma;
 
@@ -115,7 +118,7 @@ typedef struct spec_mapping {
   uint32_t stages;          /* shared-memory pipeline stages for K/V tiles */
   uint32_t regs_per_thread; /* registers the compiler gives each thread */
   uint32_t split_kv;        /* decode: KV splits per (sequence, head); 0 = enough to fill the SMs */
-  spec_design design;       /* selected: group, kv_outer, group_union; group in bwd; cmp_attn in decode: fused */
+  spec_design design;       /* selected: group, kv_outer, group_union(_lean); group in bwd; cmp_attn in decode: fused */
   spec_mma mma;             /* async (wgmma/tcgen05 class) or sync (warp-level mma.sync) */
 } spec_mapping;
 
@@ -234,6 +237,9 @@ uint32_t spec_grid_ctas_per_sm(const spec_arch *arch, uint32_t warps, uint32_t r
 int spec_decode_fused(const spec_workload *wl);
 /* Whether its attention kernels run the lean group body (fused_lean, fused2). */
 int spec_decode_lean(const spec_workload *wl);
+/* Whether a selected design is the union kernel, plain or with the lean producer (the same rules,
+** grid and streams but the producer's copy). */
+int spec_design_union(spec_design d);
 /* Whether it is the two-launch step (fused2). */
 int spec_decode_two_launch(const spec_workload *wl);
 /* Selection blocks one CTA of the fused decode's selection kernel scores (chunk_blocks of

@@ -17,7 +17,8 @@ static const char *const phase_names[] = {"fwd", "bwd", "decode", NULL};
 static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
-static const char *const design_names[] = {"auto", "group", "kv_outer", "group_union", "fused", "fused_lean", "fused2", NULL};
+static const char *const design_names[] = {"auto",       "group",  "kv_outer", "group_union", "fused",
+                                           "fused_lean", "fused2", "group_union_lean", NULL};
 static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
@@ -77,7 +78,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); fused_lean, the same 3 kernels with the lean group body (hoisted copy offsets, key mask on edge tiles only, conditional O rescale, float4 cross-warp merge: fewer instructions per tile and far fewer fixed); fused2, 2 kernels with the lean body: nsa.decode.cmp_select (the compressed attention, then its CTAs of a sequence and KV head wait for each other, each merges a share of the compressed output and scores its own tokens' blocks, and the last runs the top-n) and nsa.decode.branches; mappings: see below the defaults"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward); group_union_lean, the same with the lean producer (each copy one cp.async from per-warp offsets: about a quarter of the producer's instructions per tile). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); fused_lean, the same 3 kernels with the lean group body (hoisted copy offsets, key mask on edge tiles only, conditional O rescale, float4 cross-warp merge: fewer instructions per tile and far fewer fixed); fused2, 2 kernels with the lean body: nsa.decode.cmp_select (the compressed attention, then its CTAs of a sequence and KV head wait for each other, each merges a share of the compressed output and scores its own tokens' blocks, and the last runs the top-n) and nsa.decode.branches; mappings: see below the defaults"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -129,6 +130,8 @@ const char *spec_dtype_name(spec_dtype dt) { return dtype_names[dt]; }
 const char *spec_phase_name(spec_phase ph) { return phase_names[ph]; }
 const char *spec_kernel_name(spec_kernel_id k) { return kernel_names[k]; }
 const char *spec_design_name(spec_design d) { return design_names[d]; }
+
+int spec_design_union(spec_design d) { return d == SPEC_DESIGN_GROUP_UNION || d == SPEC_DESIGN_GROUP_UNION_LEAN; }
 
 uint32_t spec_dtype_bytes(spec_dtype dt) { return dt == SPEC_DT_FP8 ? 1u : 2u; }
 
@@ -315,14 +318,15 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
     } else if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_AUTO) {
       m->design = SPEC_DESIGN_GROUP;
     }
-    if (k == SPEC_K_SELECTED && m->design == SPEC_DESIGN_GROUP_UNION) {
+    if (k == SPEC_K_SELECTED && spec_design_union(m->design)) {
+      const char *dn = design_names[m->design];
       if (p->phase != SPEC_PHASE_FWD)
-        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = group_union is a forward design (phase is %s)",
-                             path, phase_names[p->phase]);
+        return spec_error_at(s, path, SIM_ERR_RULE, d, "'%s' = %s is a forward design (phase is %s)",
+                             path, dn, phase_names[p->phase]);
       if (m->block_m % 16 != 0 || m->block_m / 16 > 32 || p->heads_q / p->heads_kv > 16)
         return spec_error_at(s, path, SIM_ERR_RULE, d,
-                             "'%s' = group_union needs block_m = 16 x tokens per CTA (1..32 tokens) and a group of at most 16 heads (block_m = %u, group = %u)",
-                             path, m->block_m, p->heads_q / p->heads_kv);
+                             "'%s' = %s needs block_m = 16 x tokens per CTA (1..32 tokens) and a group of at most 16 heads (block_m = %u, group = %u)",
+                             path, dn, m->block_m, p->heads_q / p->heads_kv);
     }
     snprintf(path, sizeof path, "kernel.%s.split_kv", kernel_names[k]);
     if (m->split_kv != 0 && p->phase != SPEC_PHASE_DECODE)

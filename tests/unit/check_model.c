@@ -332,6 +332,32 @@ START_TEST(sync_streams_delta_and_union) {
 }
 END_TEST
 
+/* group_union_lean: the union kernel with the lean producer (kstream.h: 250 SASS instructions per
+** tile against the plain copy's 976). Where the producer is the CTA's critical path (8 tokens per
+** CTA, one CTA of 9 warps per SM) it predicts a faster kernel; everywhere it is never slower, and
+** the FLOPs, grid and bytes are the plain kernel's (only the producer's copy changed). */
+START_TEST(union_lean_producer) {
+  for (int bm = 32; bm <= 128; bm *= 4) {
+    char m[64], wp[64];
+    snprintf(m, sizeof m, "kernel.selected.block_m=%d", bm);
+    snprintf(wp, sizeof wp, "kernel.selected.warps=%d", bm / 16 + 1);
+    spec_override p[] = {{"attention.selection.pattern=uniform"}, {"kernel.selected.design=group_union"}, {m}, {wp},
+                         {"kernel.selected.stages=2"}, {"kernel.selected.mma=sync"}};
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", p, 6);
+    const sim_kernel_stats plain = *kernel(&res.main, "nsa.selected");
+    p[1].text = "kernel.selected.design=group_union_lean";
+    predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", p, 6);
+    const sim_kernel_stats *lean = kernel(&res.main, "nsa.selected");
+    ck_assert_double_eq(lean->tensor_flops, plain.tensor_flops);
+    ck_assert_uint_eq(lean->ctas, plain.ctas);
+    ck_assert_uint_eq(lean->l2_read_bytes, plain.l2_read_bytes);
+    ck_assert_double_le(lean->time_s, plain.time_s);
+    if (bm == 128) /* the producer-bound shape: its stream is a quarter of the plain one's */
+      ck_assert_double_lt(lean->time_s, 0.8 * plain.time_s);
+  }
+}
+END_TEST
+
 /* The backward's dK/dV design group: a CTA per KV tile and KV head, no GQA-sum pass, the same
 ** FLOPs; the compressed branch's staggered walk misses L2 (Q/dO come from HBM about as often as
 ** they are read), the window's neighbouring CTAs meet in it. */
@@ -667,6 +693,7 @@ int main(void) {
   tcase_add_test(tc, union_design_shares_blocks);
   tcase_add_test(tc, bwd_group_walk);
   tcase_add_test(tc, sync_streams_delta_and_union);
+  tcase_add_test(tc, union_lean_producer);
   tcase_add_test(tc, decode_is_memory_bound_and_scales);
   tcase_add_test(tc, monotonic);
   tcase_add_test(tc, decode_without_split_is_latency_bound);

@@ -155,6 +155,42 @@ START_TEST(fused_variants) {
 }
 END_TEST
 
+/* group_union_lean: the union kernel with the lean producer, through group_union's rules. */
+START_TEST(union_lean_rules) {
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_str_eq(spec_design_name(SPEC_DESIGN_GROUP_UNION_LEAN), "group_union_lean");
+  ck_assert(spec_design_union(SPEC_DESIGN_GROUP_UNION) && spec_design_union(SPEC_DESIGN_GROUP_UNION_LEAN));
+  ck_assert(!spec_design_union(SPEC_DESIGN_GROUP) && !spec_design_union(SPEC_DESIGN_FUSED_LEAN));
+  spec_override ok[] = {{"kernel.selected.design=group_union_lean"}, {"kernel.selected.block_m=64"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, ok, 2, &w, NULL, &d), SIM_OK);
+  ck_assert_int_eq(w.kernel[SPEC_K_SELECTED].design, SPEC_DESIGN_GROUP_UNION_LEAN);
+  /* Each case fails for group_union and for group_union_lean, with the design's own name. */
+  const char *bad[][2] = {
+      {"problem.phase=bwd", " is a forward design (phase is bwd)"},
+      {"kernel.selected.block_m=40",
+       " needs block_m = 16 x tokens per CTA (1..32 tokens) and a group of at most 16 heads (block_m = 40, group = 16)"},
+      {"kernel.selected.block_m=528",
+       " needs block_m = 16 x tokens per CTA (1..32 tokens) and a group of at most 16 heads (block_m = 528, group = 16)"}};
+  const char *designs[] = {"group_union", "group_union_lean"};
+  for (size_t j = 0; j < 2; j++)
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      char dk[64], want[256];
+      snprintf(dk, sizeof dk, "kernel.selected.design=%s", designs[j]);
+      snprintf(want, sizeof want, "'kernel.selected.design' = %s%s", designs[j], bad[i][1]);
+      spec_override b[] = {{dk}, {bad[i][0]}};
+      sim_diag_clear(&d);
+      ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-paper.yaml", NULL, b, 2, &w, NULL, &d), SIM_ERR_RULE);
+      ck_assert_str_eq(d.msg, want);
+    }
+  /* A decode's cmp_attn takes fused designs only, and the selected kernel no fused one. */
+  spec_override c[] = {{"kernel.cmp_attn.design=group_union_lean"}};
+  sim_diag_clear(&d);
+  ck_assert_int_ne(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, c, 1, &w, NULL, &d), SIM_OK);
+}
+END_TEST
+
 START_TEST(detect_kind) {
   sim_diag d;
   sim_diag_clear(&d);
@@ -276,6 +312,7 @@ int main(void) {
   tcase_add_test(tc, load_workload_defaults_by_phase);
   tcase_add_test(tc, fused_decode_defaults);
   tcase_add_test(tc, fused_variants);
+  tcase_add_test(tc, union_lean_rules);
   tcase_add_test(tc, detect_kind);
   suite_add_tcase(s[0], tc);
   tc = tcase_create("override");
