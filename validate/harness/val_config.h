@@ -44,7 +44,7 @@ typedef struct val_config {
   int split_kv;                  /* decode splits per (sequence, KV head); 0 = automatic */
   int topn_fused;                /* nsa_fwd: 1 = top-n at the end of the scores kernel (no top-n launch) */
   int gate_fused;                /* nsa_fwd: 1 = gated combine in the window kernel's epilogue */
-  int dec_fused;                 /* nsa_decode: 0 = one kernel per step, 1 = three launches, 2 = two (nsa_decode.cu) */
+  int dec_fused;                 /* nsa_decode: 0 = one kernel per step, 1 and 3 = three launches, 2 = two (nsa_decode.cu) */
   int grp_lean;                  /* 1 = lean copies: nsa_decode dec_fused=1 group bodies (implied by 2), nsa_fwd union producer */
   int pdl;                       /* decode: programmatic dependent launch between the pipeline's kernels */
   int check;                     /* 1: compare with the CPU reference before timing */

@@ -482,7 +482,9 @@ static void fused_params(const pipe *P, int rot, val_decode_fused_params *f) {
   f->counter_branches = (int *)P->p[rot][S_DCNT] + c->batch * c->heads_kv;
   f->counter_select2 = (int *)P->p[rot][S_DCNT] + 2 * c->batch * c->heads_kv;
   f->v2 = c->dec_fused == 2;
-  f->lean = c->dec_fused == 2 || c->grp_lean;
+  f->v3 = c->dec_fused == 3;
+  f->lean = c->dec_fused >= 2 || c->grp_lean;
+  f->counter_branches2 = (int *)P->p[rot][S_DCNT] + 3 * c->batch * c->heads_kv;
   f->part_scores = P->n[S_PSC] ? P->p[rot][S_PSC] : NULL;
 }
 
@@ -754,7 +756,7 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     break;
   case OP_DEC_CMP: case OP_DEC_BRANCH: /* group-centric CTAs (val_group.cuh) */
     r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
-    r->design = c->dec_fused == 2 ? "fused2" : c->grp_lean ? "fused_lean" : "fused";
+    r->design = c->dec_fused == 3 ? "fused3" : c->dec_fused == 2 ? "fused2" : c->grp_lean ? "fused_lean" : "fused";
     break;
   case OP_DEC_SELECT:
     r->warps = 8, r->design = "fused";
@@ -910,8 +912,9 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
       const int i_cmp = P->n_st;
       const int v2 = c->dec_fused == 2;
-      add_stage(P, v2 ? "dec2_cmp_select" : "dec_cmp_fused", OP_DEC_CMP, auto_splits(R, c, (P->n_cmp + 63) / 64, 2),
-                0, 0);
+      const int v3 = c->dec_fused == 3;
+      add_stage(P, v2 ? "dec2_cmp_select" : v3 ? "dec3_cmp" : "dec_cmp_fused", OP_DEC_CMP,
+                auto_splits(R, c, (P->n_cmp + 63) / 64, 2), 0, 0);
       P->st[i_cmp].part_o = S_OPART, P->st[i_cmp].part_l = S_LPART, P->st[i_cmp].write_part = 1;
       max_split = P->st[i_cmp].splits;
       P->n[S_OPART] = (unsigned long long)max_split * rows_o * c->d_v; /* partials even for one split */
@@ -926,7 +929,8 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
         P->n[S_PSC] = B * Hk * (unsigned long long)max_split * (unsigned long long)((P->n_sel + 3) & ~3);
       } else {
         const int i_sel = P->n_st;
-        add_stage(P, "dec_select_fused", OP_DEC_SELECT, (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
+        add_stage(P, v3 ? "dec3_select" : "dec_select_fused", OP_DEC_SELECT,
+                  (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
         P->st[i_sel].aux = max_split;
       }
       /* The selected and window CTAs share one grid: about one wave over the (sequence, KV head)
@@ -943,7 +947,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       ss = ss < 1 ? 1 : ss > t_s ? t_s : ss;
       sw = sw < 1 ? 1 : sw > t_w ? t_w : sw;
       const int i_br = P->n_st;
-      add_stage(P, v2 ? "dec2_branches" : "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
+      add_stage(P, v2 ? "dec2_branches" : v3 ? "dec3_branches" : "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
       P->st[i_br].aux = sw;
       P->row[i_br].split = ss + sw; /* CTAs per (sequence, KV head) of the one grid */
       P->n[S_OPS] = (unsigned long long)ss * rows_o * c->d_v;
@@ -951,7 +955,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_OPW] = (unsigned long long)sw * rows_o * c->d_v;
       P->n[S_LPW] = (unsigned long long)sw * rows_o;
       P->n[S_OSLC] = P->n[S_LSLC] = P->n[S_OWIN] = P->n[S_LWIN] = 0; /* never materialised */
-      P->n[S_DCNT] = 3 * B * Hk;
+      P->n[S_DCNT] = 4 * B * Hk;
       P->input[S_DCNT] = 4;
     } else if (nsa_dec) {
       /* Decode: the compressed branch leaves its logits for the selection (no second pass over

@@ -100,6 +100,92 @@ __device__ void topn_cta(float *sc, int n_valid, int n, int32_t *out) {
   }
 }
 
+/* The same top-n (the same set, ascending) by a radix select instead of n - 3 CTA-wide arg-max
+** rounds (ncu, run 4: the select kernel's last CTA ran ~1950 warp instructions per warp in
+** topn_cta): each non-forced score becomes a 32-bit key ordered as the score (scores are sums of
+** exp, >= 0; 0 and NaN become the lowest key), four 8-bit histogram passes find the key T of the
+** (n - 3)-th largest and how many keys equal to T to take, and one pass in index order keeps the
+** forced blocks, every key above T and the lowest-indexed keys equal to T. sc is not modified. */
+template <int NT>
+__device__ void topn_radix(const float *sc, int n_valid, int n, int32_t *out) {
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  __shared__ unsigned hist[256];
+  __shared__ int s_bucket, s_need, s_base_eq, s_base_sel, s_weq[NT / 32], s_wsel[NT / 32];
+  if (n_valid <= n) {
+    for (int k = tid; k < n; k += NT) out[k] = k < n_valid ? k : -1;
+    return;
+  }
+  const int cur = n_valid - 1;
+  auto forced = [&](int j) { return j == 0 || j == cur || j == cur - 1; };
+  auto key_of = [&](int j) -> unsigned {
+    const float v = sc[j];
+    return forced(j) ? 0u : v > 0.f ? __float_as_uint(v) + 1u : 1u;
+  };
+  int need = n - 3; /* picks after the forced three; n_valid - 3 >= need keys compete */
+  unsigned prefix = need > 0 ? 0u : 0xFFFFFFFFu; /* n = 3: no key is above it or equal to it */
+  for (int shift = 24; shift >= 0 && need > 0; shift -= 8) {
+    for (int i = tid; i < 256; i += NT) hist[i] = 0u;
+    __syncthreads();
+    const unsigned hi = shift == 24 ? 0u : 0xFFFFFFFFu << (shift + 8);
+    for (int j = tid; j < n_valid; j += NT) {
+      const unsigned k = key_of(j);
+      if (k != 0u && (k & hi) == (prefix & hi)) atomicAdd(&hist[(k >> shift) & 255u], 1u);
+    }
+    __syncthreads();
+    if (warp == 0) { /* lane L holds bins 255 - 8L down to 248 - 8L: a prefix from the top */
+      unsigned c[8], sum = 0;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) c[e] = hist[255 - 8 * lane - e], sum += c[e];
+      unsigned incl = sum;
+#pragma unroll
+      for (int o = 1; o < 32; o <<= 1) {
+        const unsigned t = __shfl_up_sync(0xffffffffu, incl, o);
+        if (lane >= o) incl += t;
+      }
+      const unsigned excl = incl - sum;
+      if (excl < (unsigned)need && (unsigned)need <= incl) {
+        unsigned acc = excl;
+        for (int e = 0; e < 8; ++e) {
+          if (acc + c[e] >= (unsigned)need) {
+            s_bucket = 255 - 8 * lane - e, s_need = need - (int)acc;
+            break;
+          }
+          acc += c[e];
+        }
+      }
+    }
+    __syncthreads();
+    prefix |= (unsigned)s_bucket << shift;
+    need = s_need;
+  }
+  const unsigned T = prefix; /* take every key above T and the `need` lowest-indexed keys equal to it */
+  if (tid == 0) s_base_eq = 0, s_base_sel = 0;
+  __syncthreads();
+  for (int j0 = 0; j0 < n_valid; j0 += NT) {
+    const int j = j0 + tid;
+    const bool in = j < n_valid, f = in && forced(j);
+    const unsigned k = in ? key_of(j) : 0u;
+    const bool eq = in && !f && k == T;
+    const unsigned be = __ballot_sync(0xffffffffu, eq);
+    if (lane == 0) s_weq[warp] = __popc(be);
+    __syncthreads();
+    int rank = s_base_eq + __popc(be & ((1u << lane) - 1u));
+    for (int w = 0; w < warp; ++w) rank += s_weq[w];
+    const bool sel = f || (in && k > T) || (eq && rank < need);
+    const unsigned bs = __ballot_sync(0xffffffffu, sel);
+    if (lane == 0) s_wsel[warp] = __popc(bs);
+    __syncthreads();
+    int pos = s_base_sel + __popc(bs & ((1u << lane) - 1u));
+    for (int w = 0; w < warp; ++w) pos += s_wsel[w];
+    if (sel) out[pos] = j;
+    __syncthreads();
+    if (tid == 0) {
+      for (int w = 0; w < NT / 32; ++w) s_base_eq += s_weq[w], s_base_sel += s_wsel[w];
+    }
+    __syncthreads();
+  }
+}
+
 /* ---------------------------------------------------------------- v2: the selection inside cmp */
 /* Split `split`'s compressed tokens [i0, i1) and the selection blocks they touch, [j_lo, j_hi)
 ** (Eq. 9: block j sums tokens R(j+1)-1-m-n, m < R, n <= H, i.e. [Rj - H, Rj + R - 1]), and that
@@ -322,6 +408,7 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   if (V2) cmp_select_v2<DQK, DV, BN, STAGES>(p, hk, b, split, smem_raw);
 }
 
+template <bool RADIX>
 __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_fused_params p) {
   extern __shared__ float ds_smem[];
   const val_attn_group_params &a = p.cmp;
@@ -404,7 +491,10 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
 #pragma unroll 4
   for (int j = tid; j < n_valid; j += DS_NT) sc[j] = __ldcg(out_sc + j); /* L2: written by other CTAs */
   __syncthreads();
-  topn_cta<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
+  if (RADIX)
+    topn_radix<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
+  else
+    topn_cta<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
 }
 
 /* ---------------------------------------------------------------- branches */
@@ -421,7 +511,10 @@ __device__ __forceinline__ float4 split_merge4(const val_attn_group_params &a, c
   return acc;
 }
 
-template <int DQK, int DV, int BN, int STAGES, bool LEAN>
+/* COOP (v3): instead of the last CTA of a (sequence, KV head) merging every output alone (~1700
+** warp instructions per warp on 4 warps, ncu), the pair's CTAs wait for each other (the grid is
+** one wave: the launcher checks) and each merges 1 / (splits) of the outputs. */
+template <int DQK, int DV, int BN, int STAGES, bool LEAN, bool COOP>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
     decode_branches_kernel(const val_decode_fused_params p) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -432,7 +525,18 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   ** registers. */
   const bool slc = s < p.slc.splits;
   val_group_attend<DQK, DV, BN, STAGES, LEAN>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
-  if (!last_to_arrive(p.counter_branches + b * p.slc.heads_kv + hk, per)) return;
+  const long long pair = (long long)b * p.slc.heads_kv + hk;
+  if (COOP) {
+    __threadfence(); /* this CTA's partials, before it is counted */
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      atomicAdd(p.counter_branches2 + pair, 1);
+      while (ld_acquire(p.counter_branches2 + pair) < per) __nanosleep(64);
+    }
+    __syncthreads();
+  } else if (!last_to_arrive(p.counter_branches + pair, per)) {
+    return;
+  }
 
   /* Both branches' split lse for the group's heads at once into the drained K/V ring, then per
   ** head the weights exp(lse_s - max) / sum (as gate_combine_split_kernel), then the outputs. */
@@ -458,7 +562,8 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
     }
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < group * (DV / 4); i += C::NT) {
+  const int N = group * (DV / 4), i_lo = COOP ? N * s / per : 0, i_hi = COOP ? N * (s + 1) / per : N;
+  for (int i = i_lo + threadIdx.x; i < i_hi; i += C::NT) {
     const int h = i / (DV / 4), d = (i % (DV / 4)) * 4;
     const long long r = r0 + h;
     const __nv_bfloat16 *gt = static_cast<const __nv_bfloat16 *>(p.gates) + r * 3;
@@ -472,6 +577,8 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
     out.y = val_pack_bf16(g0 * c23.x + g1 * os.z + g2 * ow.z, g0 * c23.y + g1 * os.w + g2 * ow.w);
     *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o) + r * DV + d) = out;
   }
+  if (COOP && last_to_arrive(p.counter_branches + pair, per) && threadIdx.x == 0)
+    p.counter_branches2[pair] = 0; /* every CTA of the pair has passed the wait */
 }
 
 /* The three branches' group views must agree with each other and with one compiled mapping. */
@@ -500,8 +607,9 @@ cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, di
 #define X(A, B, N, S)                                                                                          \
   if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
     if (branches)                                                                                              \
-      return p->lean ? L(decode_branches_kernel, "decode_branches_lean", A, B, N, S, true)                     \
-                     : L(decode_branches_kernel, "decode_branches", A, B, N, S, false);                        \
+      return p->v3     ? L(decode_branches_kernel, "decode_branches_coop", A, B, N, S, true, true)             \
+             : p->lean ? L(decode_branches_kernel, "decode_branches_lean", A, B, N, S, true, false)            \
+                       : L(decode_branches_kernel, "decode_branches", A, B, N, S, false, false);               \
     if (p->v2) return L(decode_cmp_kernel, "decode_cmp_select2", A, B, N, S, true, true);                      \
     return p->lean ? L(decode_cmp_kernel, "decode_cmp_lean", A, B, N, S, false, true)                          \
                    : L(decode_cmp_kernel, "decode_cmp", A, B, N, S, false, false);                             \
@@ -517,6 +625,24 @@ cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, di
 size_t tail_bytes(int splits, int n_sel, int tok_max) {
   const size_t a = (size_t)splits * 16 * 4 + (size_t)tok_max * 4, b = (size_t)splits * 2 * 4 + (size_t)n_sel * 4;
   return a > b ? a : b;
+}
+
+/* Resident CTAs per SM of the v3 branch kernel (its CTAs wait for each other: one wave only). */
+int coop_branches_ctas_per_sm(const val_attn_group_params &a) {
+  int n = 0;
+#define X(A, B, N, S)                                                                                          \
+  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
+    if (val_prepare(decode_branches_kernel<A, B, N, S, true, true>, GrpCfg<A, B, N, S>::SMEM_BYTES) !=          \
+            cudaSuccess ||                                                                                     \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S, true, true>,       \
+                                                      GrpCfg<A, B, N, S>::NT, GrpCfg<A, B, N, S>::SMEM_BYTES) !=   \
+            cudaSuccess)                                                                                       \
+      return 0;                                                                                                \
+    return n;                                                                                                  \
+  }
+  VAL_GRP_MAPPINGS(X)
+#undef X
+  return 0;
 }
 
 /* Resident CTAs per SM of the v2 compressed kernel (its CTAs wait for each other: one wave only). */
@@ -570,11 +696,24 @@ extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p
   if (smem > 227 * 1024) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)((p->n_sel + p->chunk_blocks - 1) / p->chunk_blocks), (unsigned)p->cmp.heads_kv,
                   (unsigned)p->cmp.batch);
-  return val_launch(decode_select_kernel, "decode_select", grid, dim3(DS_NT), smem, s, info, *p, p->cmp.pdl);
+  return p->v3 ? val_launch(decode_select_kernel<true>, "decode_select_radix", grid, dim3(DS_NT), smem, s, info, *p,
+                            p->cmp.pdl)
+               : val_launch(decode_select_kernel<false>, "decode_select", grid, dim3(DS_NT), smem, s, info, *p,
+                            p->cmp.pdl);
 }
 
 extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
-  if (!fused_ok(p) || !p->counter_branches || !p->gates || !p->o || !p->o_cmp) return cudaErrorInvalidValue;
+  if (!fused_ok(p) || !p->counter_branches || !p->gates || !p->o || !p->o_cmp || (p->v3 && !p->counter_branches2))
+    return cudaErrorInvalidValue;
+  if (p->v3) { /* its CTAs wait for each other: the whole grid must be resident at once */
+    int dev = 0, sms = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      return cudaErrorInvalidValue;
+    if ((long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits) >
+        (long long)coop_branches_ctas_per_sm(p->slc) * sms)
+      return cudaErrorInvalidConfiguration;
+  }
   if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
     return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */
   const val_attn_group_params &a = p->slc;
@@ -602,9 +741,9 @@ extern "C" int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages
 #define X(A, B, N, S)                                                                                                \
   if (d_qk == A && d_v == B && block_n == N && stages == S) {                                                       \
     using C = GrpCfg<A, B, N, S>;                                                                                    \
-    if (val_prepare(decode_branches_kernel<A, B, N, S, false>, C::SMEM_BYTES) != cudaSuccess ||                     \
+    if (val_prepare(decode_branches_kernel<A, B, N, S, false, false>, C::SMEM_BYTES) != cudaSuccess ||                     \
         val_prepare(decode_cmp_kernel<A, B, N, S, false, false>, C::SMEM_BYTES) != cudaSuccess ||                          \
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S, false>, C::NT,          \
+        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S, false, false>, C::NT,          \
                                                       C::SMEM_BYTES) != cudaSuccess ||                               \
         cudaOccupancyMaxActiveBlocksPerMultiprocessor(&m, decode_cmp_kernel<A, B, N, S, false, false>, C::NT,               \
                                                       C::SMEM_BYTES) != cudaSuccess)                                 \

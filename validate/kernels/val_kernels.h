@@ -239,6 +239,10 @@ typedef struct val_decode_fused_params {
   int lean;                            /* the lean group body (val_group.cuh) in cmp and branches */
   float *part_scores;                  /* v2: [B, Hkv, cmp.splits, n_sel rounded up to 4] */
   int *counter_select2;                /* v2: B * Hkv more arrival counters */
+  int v3;                              /* dec_fused=3: three launches, lean bodies, the selection's
+                                       ** top-n by radix select, the branch merge shared by the pair's
+                                       ** CTAs (they wait for each other; the grid must be one wave) */
+  int *counter_branches2;              /* v3: B * Hkv more arrival counters */
 } val_decode_fused_params;
 
 cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
