@@ -15,7 +15,9 @@
 ** tile and fixed: kstream.h SPEC_GRP_LEAN_*). fused2 runs two: nsa.decode.cmp_select, the lean
 ** compressed attention whose CTAs then wait for their unit's other splits, each merge a share of
 ** o_cmp and score the blocks of its own tokens, the last running the top-n as its tail
-** (kstream.h spec_v2_*); and nsa.decode.branches with the lean body.
+** (kstream.h spec_v2_*); and nsa.decode.branches with the lean body. fused3 runs fused_lean's
+** three kernels; the selection's last CTA picks the top-n by radix select (kstream.h
+** spec_topn_radix_instr) and the branch kernel's CTAs of a unit share its merge (spec_v3_merge_instr).
 */
 #include <math.h>
 
@@ -154,6 +156,10 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
   w.tail_fp32 = s.nsel * log2(s.n);
   w.tail_barriers = 1.0 + 2.0 * picks;
   w.tail_instr = spec_topn_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
+  if (spec_decode_v3(wl)) { /* fused3: topn_radix's passes instead of the picks (kstream.h) */
+    w.tail_barriers = 1.0 + spec_topn_radix_barriers(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
+    w.tail_instr = spec_topn_radix_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -201,6 +207,25 @@ static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, s
   if (spec_decode_lean(wl)) { /* the lean body's stream; the merge's source is unchanged */
     w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 0);
     w.warp_instr_fixed = spec_grp_lean_instr_fixed(wl->kernel[SPEC_K_SELECTED].warps, s.dv, 1);
+  }
+  if (spec_decode_v3(wl)) {
+    /* fused3: the pair's CTAs wait for each other, then each merges 1 / parts of the items. The
+    ** wait ends when the last CTA arrives, as the plain tail starts, so the tail is one CTA's share,
+    ** side by side on the pair's CTAs (parts tails per unit): the poll that sees the count complete
+    ** before its lse and partials, and last_to_arrive after them (a second arrival); its share of
+    ** the partials, o_cmp and the gates; its instructions (kstream.h spec_v3_merge_instr), every
+    ** CTA computing the group's weights. */
+    w.sync_trips = 2.0;
+    /* every CTA, not only the last, reads the split lse; each arrives twice */
+    w.l2_read_bytes += s.units * parts * (parts - 1.0) * s.g * 4.0 + w.ctas * MDL_SYNC_BYTES;
+    w.tail_units = s.units * parts;
+    w.tail_trips = 2.0;
+    w.tail_hbm_bytes = s.g * (s.dv * s.e + 3.0 * s.e) / parts;
+    w.tail_bytes = s.g * (s.dv * 4.0 + 8.0) + s.g * parts * 4.0 + w.tail_hbm_bytes;
+    w.tail_fp32 = s.g * (s.dv * 2.0 + 4.0);
+    w.tail_sfu = s.g;
+    w.tail_barriers = 3.0;
+    w.tail_instr = spec_v3_merge_instr(nt, parts, s.g, s.dv);
   }
   return mdl_emit(a, wl, &w, p, d);
 }

@@ -167,6 +167,8 @@ typedef struct cyc_kernel {
     double topn_instr;      /* DEC_SELECT: the top-n's warp instructions per unit (kstream.h) */
     double merge_fp32;      /* per split partial of one head merged */
     uint32_t v2_topn;       /* FLASH_Q of fused2: the last CTA of a unit runs the top-n tail */
+    uint32_t radix_barriers; /* DEC_SELECT of fused3: topn_radix's barriers (its tail's steps) */
+    uint32_t coop;          /* DEC_BRANCHES of fused3: every CTA merges 1 / per_unit of the outputs */
   } fz;
   const spec_workload *wl;
   const struct cyc_sel *sel;

@@ -820,6 +820,11 @@ static sim_status fused_decode(ctx *c) {
   ksel.fz.topn_instr = spec_topn_instr((double)nsel, (double)n, (double)forced,
                                        SPEC_FUSED_SELECT_WARPS * 32.0);
   ksel.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
+  if (spec_decode_v3(c->wl)) { /* fused3: topn_radix (kstream.h), its passes' barriers the tail's steps */
+    double thr = SPEC_FUSED_SELECT_WARPS * 32.0;
+    ksel.fz.topn_instr = spec_topn_radix_instr((double)nsel, (double)n, (double)forced, thr);
+    ksel.fz.radix_barriers = (uint32_t)spec_topn_radix_barriers((double)nsel, (double)n, (double)forced, thr);
+  }
   st = two ? SIM_OK : emit(c, &ksel, 1.0);
   if (st != SIM_OK)
     return st;
@@ -852,6 +857,9 @@ static sim_status fused_decode(ctx *c) {
   kb.fz.out_base = BASE(T_O);
   kb.fz.out_row = s.dv * s.e;
   kb.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
+  /* fused3: the CTAs of a unit wait for its last arrival, then each merges its share; the shares
+  ** run side by side, so the last CTA's share after its arrival is the unit's critical path. */
+  kb.fz.coop = (uint32_t)spec_decode_v3(c->wl);
   return emit(c, &kb, 1.0);
 }
 /* }==== */

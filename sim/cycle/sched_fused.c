@@ -120,6 +120,8 @@ void cyc_step_branch(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, 
 /* {==== Tails ==== */
 uint32_t cyc_tail_steps(const cyc_kernel *k) {
   /* The top-n: the scores, then two barriers per pick; the merge: one step. */
+  if (k->fz.radix_barriers) /* fused3's topn_radix: its histogram passes and compaction rounds */
+    return 1u + k->fz.radix_barriers;
   return k->kind == CYC_K_DEC_SELECT || k->fz.v2_topn ? 1u + 2u * k->fz.picks : 1u;
 }
 
@@ -141,6 +143,19 @@ void cyc_tail_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
   /* Both branches' partials (from L2), the compressed output and the gates in; o out. */
   const cyc_kernel *ks = k->fz.part[0], *kw = k->fz.part[1];
   uint64_t row = k->fz.part_row, parts = ks->splits + kw->splits;
+  if (k->fz.coop) {
+    /* fused3: one CTA's share of the items, each over every split (its share of the partials'
+    ** bytes), with its share of o_cmp, the gates and o; the other CTAs run theirs beside it. */
+    uint64_t sh = parts;
+    cyc_range_set(&o->load[o->nload++], ks->o_base + unit * ks->splits * g * row, cyc_ceil_div(ks->splits * g * row, sh), 1, 0);
+    cyc_range_set(&o->load[o->nload++], kw->o_base + unit * kw->splits * g * row, cyc_ceil_div(kw->splits * g * row, sh), 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, cyc_ceil_div(g * k->fz.ocmp_o_bytes, sh), 1, 0);
+    cyc_range_set(&o->load[o->nload++], k->fz.gates_base + unit * g * k->fz.gates_row, cyc_ceil_div(g * k->fz.gates_row, sh), 1, 0);
+    o->fp32_flops = (double)g * k->fz.merge_fp32;
+    o->sfu_ops = (double)g;
+    cyc_range_set(&o->store[o->nstore++], k->fz.out_base + unit * g * k->fz.out_row, cyc_ceil_div(g * k->fz.out_row, sh), 1, 0);
+    return;
+  }
   cyc_range_set(&o->load[o->nload++], ks->o_base + unit * ks->splits * g * row, ks->splits * g * row, 1, 0);
   cyc_range_set(&o->load[o->nload++], kw->o_base + unit * kw->splits * g * row, kw->splits * g * row, 1, 0);
   cyc_range_set(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, k->fz.ocmp_o_bytes, g, k->fz.ocmp_row);

@@ -428,6 +428,11 @@ static const pairing pairs_tab[] = {
     ** the compressed kernel, so its row carries cmp_attn's mapping; build() sets fused2. */
     {"dec2_cmp_select", "nsa.decode.cmp_select", SPEC_K_CMP_ATTN},
     {"dec2_branches", "nsa.decode.branches", SPEC_K_SELECTED},
+    /* The step v3 (dec_fused=3): fused_lean's three kernels (the selection's top-n by radix select,
+    ** the branch merge shared by a pair's CTAs); build() sets fused3. */
+    {"dec3_cmp", "nsa.decode.cmp", SPEC_K_CMP_ATTN},
+    {"dec3_select", "nsa.decode.select", SPEC_K_COUNT},
+    {"dec3_branches", "nsa.decode.branches", SPEC_K_SELECTED},
 };
 
 /* Predicted time of kernel `ours`, or of the sum "a+b" of several; -1 when one is missing. */
@@ -456,16 +461,19 @@ static const pairing *pairing_of(const char *k) {
 }
 
 /* A kernel of the fused NSA decode: dec_cmp_fused, dec_select_fused, dec_branches_fused (1), or of
-** its two-launch step: dec2_cmp_select, dec2_branches (2); 0 otherwise. */
+** its two-launch step: dec2_cmp_select, dec2_branches (2), or of the step v3: dec3_cmp, dec3_select,
+** dec3_branches (4, a bit of its own for build()); 0 otherwise. */
 static int fused_decode_kernel(const char *k) {
   if (strncmp(k, "dec2_", 5) == 0 && strlen(k) > 5)
     return 2;
+  if (strncmp(k, "dec3_", 5) == 0 && strlen(k) > 5)
+    return 4;
   return strncmp(k, "dec_", 4) == 0 && strlen(k) > 10 && strcmp(k + strlen(k) - 6, "_fused") == 0;
 }
 
 /* The branch grid's kernel, whose split_kv counts both branches' CTAs. */
 static int fused_branch_kernel(const char *k) {
-  return strcmp(k, "dec_branches_fused") == 0 || strcmp(k, "dec2_branches") == 0;
+  return strcmp(k, "dec_branches_fused") == 0 || strcmp(k, "dec2_branches") == 0 || strcmp(k, "dec3_branches") == 0;
 }
 
 /* Whether a profiled kernel's traffic counts toward predicted kernel `ours`: the top-n is summed
@@ -577,7 +585,7 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   for (int k = 0; k < SPEC_K_COUNT; k++)
     snprintf(kv[n++], 96, "kernel.%s.mma=sync", spec_kernel_name((spec_kernel_id)k));
   /* The fused decode is the pipeline that ran, whatever its mapping. */
-  /* fused2 when its kernels ran; fused_lean when the three kernels ran the lean body (their
+  /* fused3 or fused2 when their kernels ran; fused_lean when the three kernels ran the lean body (their
   ** attention rows' design column says so; the selection's row keeps fused). */
   int fused = 0, lean = 0;
   for (size_t i = 0; g->nsa && g->phase == SPEC_PHASE_DECODE && i < g->n; i++) {
@@ -585,7 +593,8 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
     lean |= fused_decode_kernel(g->first[i].kernel) && strcmp(g->first[i].design, "fused_lean") == 0;
   }
   if (fused)
-    snprintf(kv[n++], 96, "kernel.cmp_attn.design=%s", fused & 2 ? "fused2" : lean ? "fused_lean" : "fused");
+    snprintf(kv[n++], 96, "kernel.cmp_attn.design=%s",
+             fused & 4 ? "fused3" : fused & 2 ? "fused2" : lean ? "fused_lean" : "fused");
   for (size_t i = 0; with_mapping && i < g->n; i++) {
     const scr_row *k = &g->first[i];
     const pairing *p = pairing_of(k->kernel);

@@ -505,6 +505,86 @@ static inline double spec_v2_tail_instr(double nt, double splits, double n_valid
 }
 /* }==== */
 
+/* {==== The decode step v3 (fused3; validate's dec_fused=3, nsa_decode.cu): fused_lean's three
+** launches and bodies (dec3_cmp is decode_cmp_lean exactly), with two tails changed ====
+** The selection's top-n by radix select (topn_radix, NT = 256 threads of the last CTA; forced blocks
+** as topn_cta), counted from the source per warp on the critical path (warp 0, which also scans the
+** histogram; warps 1-7 take the longer prefix loops of the compaction, about the same):
+** - a histogram pass (four, one per byte of the 32-bit key, while picks remain; n > forced keeps
+**   `need` >= 1, so all four run): per key a thread holds (ceil(n_valid / NT) of them)
+**   SPEC_RADIX_INSTR_PER_KEY (the three forced tests, the shared load, the key, the prefix test,
+**   the bin and the shared atomicAdd, the loop); per pass SPEC_RADIX_INSTR_PER_PASS (the bins
+**   cleared, three barriers, the mask, warp 0's scan: 8 bin loads and sums, 5 shuffle-up steps, the
+**   bucket search over up to 8 bins on one lane, the prefix and `need` back from shared);
+** - the ordered compaction, one round per NT keys: SPEC_RADIX_COMPACT_INSTR (the key again, two
+**   ballots and popc, four barriers, the store) and SPEC_RADIX_COMPACT_INSTR_PER_WARP per warp of
+**   the CTA (the two prefix sums over the warps below, or thread 0's base update over all of them);
+** - SPEC_RADIX_INSTR_FIXED (the early test, cur, need, prefix, the bases).
+** At n_valid 1024 (64k): 4 x (4 x 22 + 110) + 4 x (40 + 8 x 8) + 20 = 1228 per warp, against the
+** 2453 that spec_topn_instr gives topn_cta with 256 threads.
+** ncu check (run 7's decode_select_kernel<1> against run 5's decode_select_kernel of the same shape,
+** the kernels' code identical but for the tail, so the difference is the last CTA's: per (sequence,
+** KV head), 8 warps): 12 splits (r7_nsa_dec_d128_b8_64k_v3_pdl vs r5_..._lean_pdl) +25,423, 8 splits
+** (…_v3_s3_pdl vs …_lean_s3_pdl) +25,038, batch 1 +25,284: the radix tail executes ~3160 warp
+** instructions per warp MORE than topn_cta, where the count says ~1200 fewer. Not located: the
+** first passes' keys share a few exponent bins, so the shared atomics conflict 32 ways (if the
+** conflicting lanes are re-issued and counted, that is up to 32 x per key); no SASS disassembler
+** was at hand to check. The engines use the source count (no fit), so their v3 selection tail is
+** the count's, which the measured times (21.1 -> 19.9 us at 64k, batch 8) do not contradict: the
+** measured kernel got faster although it executes more.
+** The shared branch merge (decode_branches_kernel<..., LEAN, COOP = true>): after its attention
+** every CTA of a (sequence, KV head) arrives at a counter and spins until all `per` CTAs have
+** (SPEC_V2_SYNC_INSTR: the fence, the barriers, the atomic, one acquire poll taken, and at the end
+** last_to_arrive, as cmp_select_v2's wait and arrival), loads both branches' split lse for the group
+** (per x group over NT threads, SPEC_V2_LSE_INSTR_PER_LOAD each: the same runtime-group division),
+** computes the weights (threads < group, warp 0: per split the max, the exp-sum and the weight
+** loops, SPEC_V3_WEIGHT_INSTR_PER_SPLIT, and SPEC_V3_WEIGHT_INSTR for both branches' m_use and 1 /
+** l), then merges its 1 / per share of the group x d_v / 4 items, SPEC_FUSED_MERGE_INSTR_PER_ITEM
+** per pass (fused_lean's merge: the same split_merge4 source), where the plain last CTA ran
+** ceil(group x d_v / 4 / NT) passes alone.
+** ncu check (decode_branches_coop against run 5's decode_branches_lean, same shape and splits, per
+** (sequence, KV head)): 12 splits +18,024 measured, counted +16.4k (12 CTAs of 180 + 240 + 2 x 1348
+** + 4 x 15 against one CTA of 4 x 4 x 1348 + 400); 8 splits +7,320 measured, +2.8k counted. The
+** acquire poll's iterations (counted as one; they spin for the pair's slowest CTA) are what the
+** count leaves out; not fitted. */
+#define SPEC_RADIX_PASSES 4.0
+#define SPEC_RADIX_INSTR_PER_KEY 22.0
+#define SPEC_RADIX_INSTR_PER_PASS 110.0
+#define SPEC_RADIX_COMPACT_INSTR 40.0
+#define SPEC_RADIX_COMPACT_INSTR_PER_WARP 8.0
+#define SPEC_RADIX_INSTR_FIXED 20.0
+#define SPEC_V3_WEIGHT_INSTR_PER_SPLIT 15.0
+#define SPEC_V3_WEIGHT_INSTR 40.0
+
+/* Warp instructions on the critical path of topn_radix: n of n_valid scores, forced of them
+** forced, by `threads` threads; as topn_cta's early exit when every block is taken. */
+static inline double spec_topn_radix_instr(double n_valid, double n, double forced, double threads) {
+  if (n_valid <= n)
+    return SPEC_TOPN_INSTR_FIXED;
+  double passes = n > forced ? SPEC_RADIX_PASSES : 0.0, rounds = ceil(n_valid / threads);
+  return passes * (SPEC_RADIX_INSTR_PER_KEY * rounds + SPEC_RADIX_INSTR_PER_PASS) +
+         rounds * (SPEC_RADIX_COMPACT_INSTR + SPEC_RADIX_COMPACT_INSTR_PER_WARP * threads / 32.0) +
+         SPEC_RADIX_INSTR_FIXED;
+}
+
+/* CTA-wide barriers topn_radix waits on in turn: three per histogram pass, four per compaction
+** round (topn_cta: two per pick). */
+static inline double spec_topn_radix_barriers(double n_valid, double n, double forced, double threads) {
+  if (n_valid <= n)
+    return 0.0;
+  return (n > forced ? 3.0 * SPEC_RADIX_PASSES : 0.0) + 4.0 * ceil(n_valid / threads);
+}
+
+/* Warp instructions on one CTA's path through the shared merge: nt threads, per CTAs of both
+** branches per (sequence, KV head), group heads, d_v. */
+static inline double spec_v3_merge_instr(double nt, double per, double group, double dv) {
+  double items = ceil(group * dv / 4.0 / per);
+  return SPEC_V2_SYNC_INSTR + ceil(per * group / nt) * SPEC_V2_LSE_INSTR_PER_LOAD +
+         SPEC_V3_WEIGHT_INSTR_PER_SPLIT * per + SPEC_V3_WEIGHT_INSTR +
+         ceil(items / nt) * SPEC_FUSED_MERGE_INSTR_PER_ITEM;
+}
+/* }==== */
+
 /* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
 ** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
 ** it, `slope` issue slots more (less) per warp a scheduler holds beyond (below) own_warps (0: one
