@@ -16,6 +16,10 @@
 **   the last picks the top-n), and both attention kernels run the lean group body (val_group.cuh).
 **   ncu source counters of v1 (2026-11-29): cmp issued ~1250 warp instructions per 64-key tile,
 **   most of them address arithmetic of the copies; select took 21 us for 12 MB.
+** v3 (dec_fused=3) is three launches with the lean bodies, the selection's top-n by radix select
+**   (topn_radix) and the branch merge shared by the CTAs of a pair, which wait for each other.
+** The CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident: their
+**   launchers check it against the occupancy, and the grids are sized to one wave.
 ** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
 */
 #include "val_group.cuh"
