@@ -112,6 +112,24 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
     w.warp_instr_per_iter = rows_per_round * SPEC_MEAN_INSTR_PER_ROW;
     w.warp_instr_fixed = SPEC_MEAN_INSTR_FIXED;
   }
+  if (mlp && scale_bwd <= 1 && m->mma == SPEC_MMA_SYNC) {
+    /* The validation's MLP (kstream.h "The MLP compression"): its own grid, a CTA per 64 rows
+    ** and per K or V, not the mapping's nor one spread over the SMs. Decode compresses one block
+    ** per (sequence, KV head): b x h_kv rows. The longest CTA (the larger head dim) walks
+    ** l x D / 64 slices then D / 64, one slice ahead, each slice's instructions at the kernel's
+    ** measured interval. The bytes above stay (ncu: the decode step's L2 reads are the weights
+    ** once per CTA plus x, within 3%). */
+    double dmax = fmax(s.dk, s.dv);
+    double rows = groups * fmax(1.0, blocks_per_group);
+    w.ctas = 2.0 * ceil(rows / SPEC_MLP_ROWS);
+    w.grid_warps = SPEC_MLP_THREADS / 32.0;
+    w.grid_ctas_per_sm = spec_grid_ctas_per_sm(a, (uint32_t)w.grid_warps, m->regs_per_thread);
+    w.iters_per_cta = s.l * dmax / SPEC_MLP_SLICE + dmax / SPEC_MLP_SLICE;
+    w.tile_bytes = (SPEC_MLP_ROWS * SPEC_MLP_SLICE + SPEC_MLP_SLICE * dmax) * s.e;
+    w.warp_instr_per_iter = spec_mlp_instr_per_slice(dmax);
+    w.issue_cycles = SPEC_MLP_ISSUE_CYCLES;
+    w.issue_warps = SPEC_MLP_ISSUE_WARPS;
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 

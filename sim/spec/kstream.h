@@ -245,6 +245,39 @@ static inline double spec_union_producer_slots(double dk, double dv, int lean) {
 #define SPEC_MEAN_THREADS 256.0
 /* }==== */
 
+/* {==== The MLP compression (validate/kernels/nsa_compress.cu compress_mlp_kernel<DQK, DV>) ====
+** Grid: one CTA of SPEC_MLP_THREADS threads (4 warps x 16 rows) per SPEC_MLP_ROWS compressed rows
+** (sequence, block, KV head) and per K or V (grid.y = 2), whatever the mapping says: at decode the
+** step compresses each sequence's newest block, b x h_kv rows, so batch 8 at 4 KV heads runs 2 CTAs
+** (grid_ctas 2 in the run 4/5 matrix CSVs) and two SMs do the whole l x D reduction. A CTA walks
+** l x D / 64 slices of its rows (layer 1) then D / 64 of W2 (layer 2), each slice a 64 x 64 tile of
+** x plus a 64 x D tile of the weights through a 2-stage cp.async ring (one slice ahead).
+** Warp instructions per slice, from the kernel's PTX (nvcc 13.0 -arch=sm_90 --ptx, the <128,128>
+** instance's layer-1 loop): the MMA block, 4 k-steps of one ldmatrix of x and D / 16 x (one
+** ldmatrix.trans of W and two mma.sync) with their addressing, 210 at D 128 (scaled with D / 16);
+** the weights' copy, D / 16 cp.async per thread at 93 / 8 instructions each (val_load_tile's
+** swizzle and address); x's copy, 4 rows per thread each with two 64-bit div/mod pairs by runtime
+** values (the 32-bit path nvcc emits when both fit) and the row address: about 130; the commit,
+** wait, two barriers and the loop: about 20. The slice's issue interval: SPEC_MLP_ISSUE_CYCLES. */
+#define SPEC_MLP_ROWS 64.0
+#define SPEC_MLP_THREADS 128.0
+#define SPEC_MLP_SLICE 64.0
+#define SPEC_MLP_INSTR_MMA_PER_16D (210.0 / 8.0)
+#define SPEC_MLP_INSTR_COPY_PER_16D (93.0 / 8.0)
+#define SPEC_MLP_INSTR_X_ROWS 130.0
+#define SPEC_MLP_INSTR_LOOP 20.0
+static inline double spec_mlp_instr_per_slice(double d) {
+  return d / 16.0 * (SPEC_MLP_INSTR_MMA_PER_16D + SPEC_MLP_INSTR_COPY_PER_16D) + SPEC_MLP_INSTR_X_ROWS +
+         SPEC_MLP_INSTR_LOOP;
+}
+/* Cycles per issued instruction at one warp per scheduler (a CTA alone on its SM): the measured
+** time of nsa_fwd_d192_16k_mlp (a calibration config: compress_mlp<192/128>, 128 CTAs on 132 SMs,
+** 233.5 us; its K CTAs' 99 slices of spec_mlp_instr_per_slice(192) are the path), less launch and
+** two round trips. Set below from that fit. */
+#define SPEC_MLP_ISSUE_CYCLES 7.0
+#define SPEC_MLP_ISSUE_WARPS 1.0
+/* }==== */
+
 /* {==== The backward's delta pass (validate/kernels/attn_bwd.cu bwd_pre_kernel: delta =
 ** rowsum(dO * O), one warp per (token, head) row, CTAs of 4 warps) ====
 ** Each lane loads a bf16x2 of O and of dO per iteration of `for (int i = lane * 2; i < p.d_v; i +=
