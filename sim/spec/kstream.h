@@ -11,6 +11,12 @@
 
 #include <math.h>
 
+/* The counts below are measured or counted at head dim 128 and grow per 16 of head dim beyond it
+** (one more 16-byte copy per thread, ldmatrix and MMAs per 16 columns): the count at dim d. */
+static inline double spec_at_dim(double at_128, double per_16, double d) {
+  return at_128 + per_16 * (d - 128.0) / 16.0;
+}
+
 /* The group kernel (validate/kernels/val_group.cuh: one CTA per (token, KV head[, split]) with the
 ** group's query heads as 16 MMA rows, 16 keys per warp per K/V tile): its warp instructions per tile
 ** and fixed, its issue interval and its cross-warp merge are in the section "The group CTA body"
@@ -47,8 +53,8 @@
 
 /* The token-major forward's warp instructions per 64-key tile at head dims d_qk, d_v. */
 static inline double spec_fwd_instr_per_tile(double dk, double dv) {
-  return SPEC_FWD_INSTR_PER_TILE + SPEC_FWD_INSTR_PER_16DK * (dk - 128.0) / 16.0 +
-         SPEC_FWD_INSTR_PER_16DV * (dv - 128.0) / 16.0;
+  return spec_at_dim(SPEC_FWD_INSTR_PER_TILE, SPEC_FWD_INSTR_PER_16DK, dk) +
+         spec_at_dim(0.0, SPEC_FWD_INSTR_PER_16DV, dv);
 }
 
 /* Warp instructions of the forward scores kernel (validate/kernels/nsa_select.cu scores_kernel<DQK,
@@ -78,7 +84,7 @@ static inline double spec_fwd_instr_per_tile(double dk, double dv) {
 
 /* The scores kernel's warp instructions per K_cmp tile of one token at head dim d_qk. */
 static inline double spec_scores_instr_per_tile(double dk) {
-  return SPEC_SCORES_INSTR_PER_TILE + SPEC_SCORES_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+  return spec_at_dim(SPEC_SCORES_INSTR_PER_TILE, SPEC_SCORES_INSTR_PER_16DK, dk);
 }
 
 /* The unfused decode selection (validate/kernels/nsa_select.cu select_decode_kernel, one CTA of
@@ -373,7 +379,7 @@ static inline double spec_mlp_instr_per_slice(double d) {
 
 /* The group CTA body's warp instructions per K/V tile at head dim d_qk. */
 static inline double spec_grp_instr_per_tile(double dk) {
-  return SPEC_GRP_INSTR_PER_TILE + SPEC_GRP_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+  return spec_at_dim(SPEC_GRP_INSTR_PER_TILE, SPEC_GRP_INSTR_PER_16DK, dk);
 }
 /* The cross-warp merge in that fixed part: group x d_v / threads passes per thread (`for (int i =
 ** tid; i < group * DV; i += GRP_NT)`), about 100 instructions each: 16 of them at 4 warps and d_v
@@ -474,8 +480,8 @@ static inline double spec_grp_instr_fixed(double warps, double dv) {
 /* The lean body's warp instructions per K/V tile at head dim d_qk; logits: the compressed branch's
 ** tiles, which store their logits for the selection. */
 static inline double spec_grp_lean_instr_per_tile(double dk, int logits) {
-  return SPEC_GRP_LEAN_INSTR_PER_TILE + (logits ? SPEC_GRP_LEAN_LOGITS_INSTR_PER_TILE : 0.0) +
-         SPEC_GRP_LEAN_INSTR_PER_16DK * (dk - 128.0) / 16.0;
+  return spec_at_dim(SPEC_GRP_LEAN_INSTR_PER_TILE, SPEC_GRP_LEAN_INSTR_PER_16DK, dk) +
+         (logits ? SPEC_GRP_LEAN_LOGITS_INSTR_PER_TILE : 0.0);
 }
 
 /* The lean body's fixed warp instructions with `warps` warps and head dim d_v; branch: the branch

@@ -631,39 +631,28 @@ size_t tail_bytes(int splits, int n_sel, int tok_max) {
   return a > b ? a : b;
 }
 
-/* Resident CTAs per SM of the v3 branch kernel (its CTAs wait for each other: one wave only). */
-int coop_branches_ctas_per_sm(const val_attn_group_params &a) {
-  int n = 0;
-#define X(A, B, N, S)                                                                                          \
-  if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
-    if (val_prepare(decode_branches_kernel<A, B, N, S, true, true>, GrpCfg<A, B, N, S>::SMEM_BYTES) !=          \
-            cudaSuccess ||                                                                                     \
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_branches_kernel<A, B, N, S, true, true>,       \
-                                                      GrpCfg<A, B, N, S>::NT, GrpCfg<A, B, N, S>::SMEM_BYTES) !=   \
-            cudaSuccess)                                                                                       \
-      return 0;                                                                                                \
-    return n;                                                                                                  \
-  }
-  VAL_GRP_MAPPINGS(X)
-#undef X
-  return 0;
+/* Whether a grid of `ctas` CTAs of fn (nt threads, smem bytes of shared memory) is resident at once,
+** as the kernels whose CTAs wait for each other (v2's cmp, v3's branches) need. */
+template <typename F>
+bool fits_one_wave(F *fn, int nt, size_t smem, long long ctas) {
+  int dev = 0, sms = 0, per_sm = 0;
+  return val_prepare(fn, smem) == cudaSuccess && cudaGetDevice(&dev) == cudaSuccess &&
+         cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) == cudaSuccess &&
+         cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, fn, nt, smem) == cudaSuccess &&
+         ctas <= (long long)per_sm * sms;
 }
 
-/* Resident CTAs per SM of the v2 compressed kernel (its CTAs wait for each other: one wave only). */
-int v2_cmp_ctas_per_sm(const val_attn_group_params &a) {
-  int n = 0;
+/* fits_one_wave for the waiting kernel (branches: v3's, else v2's cmp) of a's compiled mapping. */
+bool waiting_grid_fits(bool branches, const val_attn_group_params &a, long long ctas) {
 #define X(A, B, N, S)                                                                                          \
   if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
-    if (val_prepare(decode_cmp_kernel<A, B, N, S, true, true>, GrpCfg<A, B, N, S>::SMEM_BYTES) != cudaSuccess || \
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decode_cmp_kernel<A, B, N, S, true, true>,            \
-                                                      GrpCfg<A, B, N, S>::NT, GrpCfg<A, B, N, S>::SMEM_BYTES) !=   \
-            cudaSuccess)                                                                                       \
-      return 0;                                                                                                \
-    return n;                                                                                                  \
+    using C = GrpCfg<A, B, N, S>;                                                                              \
+    return branches ? fits_one_wave(decode_branches_kernel<A, B, N, S, true, true>, C::NT, C::SMEM_BYTES, ctas) \
+                    : fits_one_wave(decode_cmp_kernel<A, B, N, S, true, true>, C::NT, C::SMEM_BYTES, ctas);     \
   }
   VAL_GRP_MAPPINGS(X)
 #undef X
-  return 0;
+  return false;
 }
 
 } // namespace
@@ -679,14 +668,8 @@ extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, c
                 val_decode_v2_tail_excess(p->cmp.d_qk, p->cmp.d_v, p->cmp.block_n, p->cmp.stages, p->cmp.splits,
                                           p->n_sel, p->cmp.seq_k)))
     return cudaErrorInvalidValue;
-  if (p->v2) { /* its CTAs wait for each other: the whole grid must be resident at once */
-    int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
-      return cudaErrorInvalidValue;
-    if ((long long)p->cmp.batch * p->cmp.heads_kv * p->cmp.splits > (long long)v2_cmp_ctas_per_sm(p->cmp) * sms)
-      return cudaErrorInvalidConfiguration;
-  }
+  if (p->v2 && !waiting_grid_fits(false, p->cmp, (long long)p->cmp.batch * p->cmp.heads_kv * p->cmp.splits))
+    return cudaErrorInvalidConfiguration;
   const val_attn_group_params &a = p->cmp;
   return launch_attention(false, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits)), s, info);
 }
@@ -709,15 +692,9 @@ extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p
 extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
   if (!fused_ok(p) || !p->counter_branches || !p->gates || !p->o || !p->o_cmp || (p->v3 && !p->counter_branches2))
     return cudaErrorInvalidValue;
-  if (p->v3) { /* its CTAs wait for each other: the whole grid must be resident at once */
-    int dev = 0, sms = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
-      return cudaErrorInvalidValue;
-    if ((long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits) >
-        (long long)coop_branches_ctas_per_sm(p->slc) * sms)
-      return cudaErrorInvalidConfiguration;
-  }
+  if (p->v3 && !waiting_grid_fits(true, p->slc,
+                                   (long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits)))
+    return cudaErrorInvalidConfiguration;
   if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
     return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */
   const val_attn_group_params &a = p->slc;
