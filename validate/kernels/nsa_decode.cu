@@ -105,7 +105,7 @@ __device__ void topn_cta(float *sc, int n_valid, int n, int32_t *out) {
 }
 
 /* The same top-n (the same set, ascending) by a radix select instead of n - 3 CTA-wide arg-max
-** rounds (ncu, run 4: the select kernel's last CTA ran ~1950 warp instructions per warp in
+** rounds (ncu, run 4: the select kernel's last CTA ran ~1750 warp instructions per warp in
 ** topn_cta): each non-forced score becomes a 32-bit key ordered as the score (scores are sums of
 ** exp, >= 0; 0 and NaN become the lowest key), four 8-bit histogram passes find the key T of the
 ** (n - 3)-th largest and how many keys equal to T to take, and one pass in index order keeps the
@@ -515,7 +515,7 @@ __device__ __forceinline__ float4 split_merge4(const val_attn_group_params &a, c
   return acc;
 }
 
-/* COOP (v3): instead of the last CTA of a (sequence, KV head) merging every output alone (~1700
+/* COOP (v3): instead of the last CTA of a (sequence, KV head) merging every output alone (~1650
 ** warp instructions per warp on 4 warps, ncu), the pair's CTAs wait for each other (the grid is
 ** one wave: the launcher checks) and each merges 1 / (splits) of the outputs. */
 template <int DQK, int DV, int BN, int STAGES, bool LEAN, bool COOP>
