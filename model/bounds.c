@@ -122,7 +122,7 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
              w->tail_bytes / (a->sm.smem_bytes_per_clk * clk) +
              w->tail_fp32 / (a->compute.fp32_flops_per_clk * clk) +
              w->tail_sfu / (a->compute.sfu_ops_per_clk * clk) +
-             w->tail_instr * a->sm.dependent_issue_cycles / clk;
+             w->tail_instr * (w->tail_issue_cycles > 0 ? w->tail_issue_cycles : a->sm.dependent_issue_cycles) / clk;
   out->time_s = best + tail_s + bt[SIM_BOUND_LAUNCH];
   out->bound = win;
   out->tensor_flops = w->tensor_flops;

@@ -82,6 +82,9 @@ typedef struct mdl_work {
   double tail_fp32, tail_sfu;/* arithmetic of one tail */
   double tail_barriers;      /* CTA-wide barriers one tail waits on in turn (the top-n's picks) */
   double tail_instr;         /* warp instructions of one tail's critical path, one after another */
+  /* The tail's own measured cycles per warp instruction, its stalls (barriers included) in it (0:
+  ** the arch's dependent interval, the barriers and trips above added). */
+  double tail_issue_cycles;
 } mdl_work;
 
 typedef struct mdl_occ {

@@ -144,22 +144,28 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
   w.hbm_read_bytes = s.units * s.g * s.nc * 4.0 + partials;
   /* scores, o_cmp (bf16) and its lse, the top-n indices */
   w.hbm_write_bytes = s.units * s.nsel * 4.0 + s.units * s.g * (s.dv * s.e + 4.0) + s.units * s.n * 4.0;
-  /* One step of logits, then one per merged head (heads h = chunk, chunk + chunks, ...). */
-  w.iters_per_cta = 1.0 + ceil(s.g / chunks);
+  /* Each CTA's warps issue the front's measured stream (the logits, the merge, Eq. 9, the arrival:
+  ** kstream.h SPEC_FUSED_SELECT_FRONT_*) at its measured interval, which holds its loads' and
+  ** barriers' waits: the loads are on that path (loads_serial, no steps) and no trip is added. */
   w.tile_bytes = s.g * SPEC_FUSED_SELECT_BLOCKS * (s.lp / s.d) * 4.0;
-  w.sync_trips = 1.0;
-  /* The top-n: the scores read back from L2, then its picks one after another, two CTA-wide
-  ** barriers each (validate/kernels/nsa_decode.cu topn_cta). */
+  w.warp_instr_fixed = SPEC_FUSED_SELECT_FRONT_INSTR;
+  w.issue_cycles = SPEC_FUSED_SELECT_FRONT_ISSUE_CYCLES;
+  w.issue_warps = SPEC_FUSED_SELECT_FRONT_ISSUE_WARPS;
+  w.issue_slope = SPEC_FUSED_SELECT_FRONT_ISSUE_SLOPE;
+  w.loads_serial = 1;
+  w.iters_per_cta = 0.0;
+  w.sync_trips = 0.0;
+  /* The top-n on the unit's last CTA: the measured tail (the scores read back from L2, topn_cta or,
+  ** in fused3, topn_radix) at its measured interval (barriers in it); the arrival's round trip. */
   w.tail_units = s.units;
   w.tail_trips = 1.0;
   w.tail_bytes = s.nsel * 4.0;
   w.tail_fp32 = s.nsel * log2(s.n);
-  w.tail_barriers = 1.0 + 2.0 * picks;
-  w.tail_instr = spec_topn_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
-  if (spec_decode_v3(wl)) { /* fused3: topn_radix's passes instead of the picks (kstream.h) */
-    w.tail_barriers = 1.0 + spec_topn_radix_barriers(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
-    w.tail_instr = spec_topn_radix_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
-  }
+  w.tail_barriers = 0.0;
+  int radix = spec_decode_v3(wl);
+  w.tail_instr = spec_fused_select_tail_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0, radix);
+  w.tail_issue_cycles = radix ? SPEC_RADIX_TAIL_ISSUE_CYCLES : SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES;
+  (void)picks;
   return mdl_emit(a, wl, &w, p, d);
 }
 

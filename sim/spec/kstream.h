@@ -624,6 +624,69 @@ static inline double spec_v3_merge_instr(double nt, double per, double group, do
 }
 /* }==== */
 
+/* {==== The fused selection as measured (decode_select_kernel<RADIX> of nsa_decode.cu: fused and
+** fused_lean's nsa.decode.select, fused3's dec3_select; 8 warps per CTA) ====
+** Source: reports/measurements/h200/2026-11-29-h200-source-v1-decode_select.csv.gz (ncu SourceCounters
+** and WarpStateStats per SASS instruction, the first "Kernel Name" block: decode_select_kernel of
+** probe_nsa_dec_d128_b8_64k_fused_s3_pdl, 64k, batch 8, d 128, 8 splits, 512 CTAs = 4096 warps; its
+** 3,971,024 executed warp instructions equal run 5's decode_select of r5_nsa_dec_d128_b8_64k_lean_s3_pdl,
+** …-run5-ncu.csv). Split at the arrival's ATOMG (SASS row 1483; the rows after it up to the EXIT of the
+** CTAs that are not last run on all 4096 warps, the rest on the last CTAs' 256):
+** - SPEC_FUSED_SELECT_FRONT_INSTR: 3,472,704 executed up to the atomic + 50,688 from it to the EXIT,
+**   over 4096 warps: 848 + 12 = 860 per warp (the provenance file's "848 before the arrival").
+** - SPEC_FUSED_SELECT_TOPN_INSTR: 447,632 after that EXIT over the last CTAs' 256 warps: 1749 per warp
+**   (the scores read back from L2 and topn_cta). The provenance file's "1947 after it" divides the
+**   arrival's 50,688, executed by every warp, by the 256 last warps too (+198). The source count
+**   (spec_topn_instr at 1024 blocks, n 16, 3 forced, 256 threads) is 2453.
+** - Their issue intervals, from run 5's ncu of the same kernel (…-run5-ncu.csv, r5_..._lean_s3_pdl:
+**   sm__cycles_active.avg 17,949, sm__warps_active 38.92% of 64 = 24.9 warps per active cycle, so
+**   59.0M warp-cycles over 132 SMs) split by the source file's warp stall samples: 963 samples on the
+**   front's rows, 221 on the tail's. A sample is one warp of an SM per sampling interval, so a front
+**   sample stands for the SM's ~31 resident warps (512 CTAs of 8 over 132 SMs: 3.88 CTAs), a tail
+**   sample for the last CTA's 8: front 963 x 31 / (963 x 31 + 221 x 8) = 94.4% of the warp-cycles,
+**   55.7M over 4096 x 860 instructions: SPEC_FUSED_SELECT_FRONT_ISSUE_CYCLES 15.8 at 7.76 warps per
+**   scheduler; the tail 3.3M over 256 x 1749: SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES 7.4 at 2 warps per
+**   scheduler. Both intervals hold every stall of their rows (front: barrier 35%, long scoreboard 17%,
+**   wait 10%; tail: wait 33%, barrier 23%, short scoreboard 22%), so the front's loads, the sync trip
+**   and the tail's barriers are not added again. SPEC_FUSED_SELECT_FRONT_ISSUE_SLOPE: the share of
+**   the front's samples that wait for the issue slot (stall_not_selected 77 + stall_selected 56 of
+**   963, 13.8%) over its warps per scheduler: 0.138 x 15.8 / 7.76 = 0.28 slots per warp.
+** - SPEC_RADIX_EXTRA_INSTR: the radix tail's count, from run 7's smsp__inst_executed against run 5's
+**   of the same shape (…-run7-ncu.csv / …-run5-ncu.csv; the kernels differ only in the tail):
+**   5,021,092 - 4,207,568 (12 splits) = 813,524 and 4,772,240 - 3,971,024 (8 splits) = 801,216, over
+**   32 units x 8 warps: +3178 and +3130, so 3154 per warp above topn_cta's 1749 (4903).
+** - SPEC_RADIX_TAIL_ISSUE_CYCLES: no per-instruction counters of the radix tail, so its interval is
+**   fitted to timing: the two tails' difference in one call, r7_nsa_dec_d128_b8_64k_lean_s3_pdl's
+**   decode_select 21.14 us against r7_nsa_dec_d128_b8_64k_v3_s3_pdl's 19.92 us (…-run7-matrix.csv,
+**   the same fronts): the radix tail is 1.22 us (2233 cycles at 1.83 GHz) shorter than topn_cta's
+**   1749 x 7.4 = 12,943 cycles, 10,710 over 4903: 2.18 cycles per warp instruction (the conflicting
+**   shared atomics' replays issue back to back; not located). Both configs are calibration configs.
+** Other shapes scale the measured counts by the source count's ratio (spec_topn_instr,
+** spec_topn_radix_instr) to the profiled shape's; every front counts the same 860 (one head merged
+** per CTA, two logit rounds, 64 blocks' Eq. 9: every scored shape but 16k with 8 KV heads, whose CTAs
+** merge two heads). */
+#define SPEC_FUSED_SELECT_FRONT_INSTR 860.0
+#define SPEC_FUSED_SELECT_FRONT_ISSUE_CYCLES 15.8
+#define SPEC_FUSED_SELECT_FRONT_ISSUE_WARPS 7.76
+#define SPEC_FUSED_SELECT_FRONT_ISSUE_SLOPE 0.28
+#define SPEC_FUSED_SELECT_TOPN_INSTR 1749.0
+#define SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES 7.4
+#define SPEC_RADIX_EXTRA_INSTR 3154.0
+#define SPEC_RADIX_TAIL_ISSUE_CYCLES 2.18
+/* The profiled shape: 1024 selection blocks, n 16, 3 forced, 256 threads. */
+#define SPEC_FUSED_SELECT_PROFILE_NSEL 1024.0
+
+/* The fused selection's tail per warp (scores read back, top-n) at n_valid blocks: the measured
+** count scaled by the source count's ratio to the profiled shape's; radix: topn_radix's. */
+static inline double spec_fused_select_tail_instr(double n_valid, double n, double forced, double threads, int radix) {
+  double measured = SPEC_FUSED_SELECT_TOPN_INSTR + (radix ? SPEC_RADIX_EXTRA_INSTR : 0.0);
+  double at = radix ? spec_topn_radix_instr(n_valid, n, forced, threads) : spec_topn_instr(n_valid, n, forced, threads);
+  double ref = radix ? spec_topn_radix_instr(SPEC_FUSED_SELECT_PROFILE_NSEL, 16.0, 3.0, 256.0)
+                     : spec_topn_instr(SPEC_FUSED_SELECT_PROFILE_NSEL, 16.0, 3.0, 256.0);
+  return measured * at / ref;
+}
+/* }==== */
+
 /* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
 ** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
 ** it, `slope` issue slots more (less) per warp a scheduler holds beyond (below) own_warps (0: one
