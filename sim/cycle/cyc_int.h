@@ -127,6 +127,9 @@ typedef struct cyc_kernel {
   ** likewise) in dependent rounds of SPEC_MERGE_UNROLL partials, SPEC_MERGE_PASSES
   ** passes per branch: the lse, the lse again, o. 0 parts: one step, all at once. */
   uint64_t merge_parts[3];
+  /* Branches b < merge_streamed issue the split merge's instruction stream (instr_per_tile per
+  ** partial, instr_fixed after the last of them); 0: none. */
+  uint32_t merge_streamed;
   uint32_t launches;     /* launches the validation's design runs as this kernel (0 = 1) */
   /* The kernel's own grid where it is not its mapping's (an elementwise pass beside a tiled
   ** kernel: the delta pass, the mean pool): warps per CTA and resident CTAs per SM (0: the
@@ -138,8 +141,10 @@ typedef struct cyc_kernel {
   ** CTA's rows, ceil(in_row[0] / round_bytes) steps (0: one step, whole rows). */
   uint64_t round_bytes;
   /* COMPRESS as the mean pool: each step loads pool_rows tokens of each of the CTA's blocks
-  ** (0: one step, whole blocks). */
-  uint32_t pool_rows;
+  ** (0: one step, whole blocks). pool_l1: the CTA's tokens stay in the SM's L1 while it runs
+  ** (its resident CTAs' spans fit the L1), so a block's tokens that its right neighbour in the
+  ** CTA loaded d tokens earlier in the walk come from L1, not L2. */
+  uint32_t pool_rows, pool_l1;
   /* SELECTED as the union kernel (kstream.h): per union tile the producer warp's issue
   ** slots; a consumer warp's instructions per tile of its own token (instr_per_tile) and per tile
   ** of another token (skip_per_tile); the step's path is the longer of the producer and the mean

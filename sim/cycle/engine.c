@@ -56,6 +56,7 @@ typedef struct run {
   const cyc_opts *o;
   cyc_mem *mem;
   uint32_t stages, cps, sms;
+  uint32_t depth; /* steps a CTA may have in flight now: stages, less while the first wave primes */
   double tensor_rate, sfu_rate, fp32_rate, smem_rate, barrier;
   double warps, issue_rate, dep_issue; /* warps per CTA; SM issue slots per clock; cycles between a warp's issues */
   event *heap;
@@ -141,7 +142,7 @@ static int serial_step(const run *r, const cta_state *c, uint32_t j) {
 /* Issues the CTA's next steps while its ring has room (and a serial step's turn has come). */
 static int fill(run *r, uint32_t slot) {
   cta_state *c = &r->slots[slot];
-  while (c->next_issue < c->nsteps && c->next_issue < c->next_compute + r->stages &&
+  while (c->next_issue < c->nsteps && c->next_issue < c->next_compute + r->depth &&
          (c->next_issue == c->next_compute || !serial_step(r, c, c->next_issue)))
     if (!issue(r, slot, c->next_issue++))
       return 0;
@@ -326,13 +327,25 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   }
   cyc_mem_stats_reset(mem);
   sim_status st = SIM_OK;
-  /* First wave: CTA i to SM i mod SMs, slot by slot. */
+  /* First wave: CTA i to SM i mod SMs, slot by slot. Every SM starts at once and each warp
+  ** issues its copies in program order, the first tile's before the next's, so the memory sees
+  ** every first-wave CTA's first step before any CTA's second: the wave is primed one step deep
+  ** at a time, in dispatch order (not each CTA's whole ring before the next CTA's). */
+  r.depth = 1;
   for (uint32_t s = 0; s < r.cps && r.next_cta < k->ctas; s++)
     for (uint32_t sm = 0; sm < r.sms && r.next_cta < k->ctas; sm++)
       if (!dispatch(&r, s * r.sms + sm, sm)) {
         free_run(&r);
         return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
       }
+  for (r.depth = 2; r.depth <= r.stages; r.depth++)
+    for (uint32_t s = 0; s < r.cps; s++)
+      for (uint32_t sm = 0; sm < r.sms; sm++)
+        if (r.slots[s * r.sms + sm].live && r.slots[s * r.sms + sm].nsteps && !fill(&r, s * r.sms + sm)) {
+          free_run(&r);
+          return sim_diag_set(d, SIM_ERR_NOMEM, "", 0, 0, "out of memory");
+        }
+  r.depth = r.stages;
   while (r.nheap) {
     event e = pop(&r);
     if (e.t < r.now) {

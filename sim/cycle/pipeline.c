@@ -313,10 +313,14 @@ static sim_status decode_combine(ctx *c, const char *name, const uint64_t parts[
   memcpy(k.merge_parts, parts, sizeof k.merge_parts);
   k.launches = launches;
   /* The split merge's (split_combine_kernel) warp instructions per partial and fixed per row
-  ** (kstream.h); the gated merge's (gate_combine_split_kernel) stream is not taken yet. */
-  if (!gated && c->wl->kernel[SPEC_K_COMBINE].mma == SPEC_MMA_SYNC) {
+  ** (kstream.h): the full decode's merge, and the NSA decode's first launch, which is the same
+  ** kernel over the compressed branch's partials. The gated merge's (gate_combine_split_kernel)
+  ** stream is not taken yet: its 1011 per warp on the row's dependent path would make the
+  ** second launch 20-30% slow, where its instructions overlap its loads. */
+  if (c->wl->kernel[SPEC_K_COMBINE].mma == SPEC_MMA_SYNC) {
     k.instr_per_tile = SPEC_MERGE_INSTR_PER_PART;
     k.instr_fixed = SPEC_MERGE_INSTR_FIXED;
+    k.merge_streamed = gated ? 1u : 3u;
   }
   return emit(c, &k, 1.0);
 }
@@ -410,6 +414,17 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     }
     k.grid_warps = (uint32_t)cyc_ceil_div(k.bm * cols, 32);
     k.grid_cps = spec_grid_ctas_per_sm(c->a, k.grid_warps, c->wl->kernel[SPEC_K_COMPRESS].regs_per_thread);
+    if (!decode) {
+      /* The CTA's blocks overlap (l > d): each token but the ends is read by l / d of them, and
+      ** the pool's plain loads go through the SM's L1 (it uses no shared memory). While the spans
+      ** of the CTAs resident on an SM fit the L1, the overlap comes from L1: ncu counts L2 reads
+      ** of 1.25x the unique tokens at 8k (2 CTAs of 144 tokens per SM), against blocks x l at 64k
+      ** (8 resident CTAs' 590 KB, past the 256 KB L1). */
+      uint64_t span = ((k.bm - 1) * d + l) * (s.dk + s.dv) * s.e;
+      uint64_t per_sm = cyc_ceil_div(k.ctas, c->a->sm.count);
+      uint64_t resident = per_sm < k.grid_cps ? per_sm : k.grid_cps;
+      k.pool_l1 = l > d && resident * span <= c->a->sm.l1_bytes;
+    }
     if (!decode)
       return emit(c, &k, 1.0);
     /* the step's time and bytes, the average step's FLOPs */

@@ -439,8 +439,12 @@ static void step_merge(const cyc_kernel *k, uint64_t cta, uint32_t step, uint32_
     o->fp32_flops = k->fp32_per_row * (double)np / (double)total;
     o->sfu_ops = k->sfu_per_pair * (double)np / (double)total;
   }
-  /* every warp's share of the pass's instructions per partial; the row's fixed part at the end */
-  o->warp_instr = k->instr_per_tile * (double)np / SPEC_MERGE_PASSES + (step + 1 == n ? k->instr_fixed : 0.0);
+  /* every warp's share of the pass's instructions per partial; the row's fixed part at the end
+  ** of the last branch the stream covers (gated: the compressed branch's split_combine launch) */
+  int last = step + 1 == n || (k->merge_streamed < 3 && b + 1 == k->merge_streamed && pass + 1 == SPEC_MERGE_PASSES &&
+                               r + 1 == rounds);
+  if (b < k->merge_streamed)
+    o->warp_instr = k->instr_per_tile * (double)np / SPEC_MERGE_PASSES + (last ? k->instr_fixed : 0.0);
   if (step == 0)
     for (uint32_t j = 1; j < k->nin; j++)
       cyc_range_set(&o->load[o->nload++], k->in_base[j] + cta * k->in_row[j], k->in_row[j], 1, 0);
@@ -526,11 +530,15 @@ static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
       nt = 0;
     else if (nt > ntok - t0 && cnt == 1)
       nt = ntok - t0;
+    /* With pool_l1, tokens t0 >= d of block j are tokens t0 - d of block j + 1, which an earlier
+    ** round of this CTA loaded: only the last block's come from L2. */
+    uint64_t b0 = k->pool_l1 && t0 >= d && cnt > 1 ? cnt - 1 : 0;
     if (nt) {
-      cyc_range_set(&o->load[o->nload++], k->k_base + (u * k->key_stride + tok0 + t0) * k->row_k_bytes,
-                    nt * k->row_k_bytes, cnt, d * k->row_k_bytes);
-      cyc_range_set(&o->load[o->nload++], k->v_base + (u * k->key_stride + tok0 + t0) * k->row_v_bytes,
-                    nt * k->row_v_bytes, cnt, d * k->row_v_bytes);
+      uint64_t r0 = u * k->key_stride + tok0 + b0 * d + t0;
+      cyc_range_set(&o->load[o->nload++], k->k_base + r0 * k->row_k_bytes, nt * k->row_k_bytes, cnt - b0,
+                    d * k->row_k_bytes);
+      cyc_range_set(&o->load[o->nload++], k->v_base + r0 * k->row_v_bytes, nt * k->row_v_bytes, cnt - b0,
+                    d * k->row_v_bytes);
     }
     double f = (double)nt / (double)l;
     o->smem_bytes += 2.0 * (double)(cnt * nt) * (double)(k->row_k_bytes + k->row_v_bytes);
