@@ -223,8 +223,9 @@ void cyc_mem_free(cyc_mem *m);
 ** byte is in shared memory. */
 uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
 void cyc_mem_store(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
-/* Writes back every dirty chunk and empties L2 (kernels start cold). */
-void cyc_mem_flush(cyc_mem *m);
+/* Writes back every dirty chunk and empties L2 (kernels start cold). The write-backs queue on
+** their HBM channels behind what the kernel reserved there; returns the cycle the last one ends. */
+double cyc_mem_flush(cyc_mem *m);
 typedef struct cyc_mem_stats {
   uint64_t l2_read_bytes, l2_hit_bytes, hbm_read_bytes, hbm_write_bytes, stored_bytes;
   uint64_t coalesced_bytes; /* rewritten in L2 before reaching HBM */

@@ -10,7 +10,8 @@
 ** sector fidelity. Lines interleave over the slices; in the tile fidelity a
 ** chunk spans chunk/line lines, so slices serve it as groups of that many
 ** (with their summed bandwidth) rather than one slice taking a whole chunk. Bytes are conserved: every stored byte reaches HBM once,
-** by eviction or by the flush at the end of the kernel.
+** by eviction or by the flush at the end of the kernel (which queues the write-backs on their
+** channels: the kernel's time includes them, engine.c).
 */
 #include <math.h>
 #include <string.h>
@@ -262,11 +263,15 @@ void cyc_mem_store(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *r, 
     }
 }
 
-void cyc_mem_flush(cyc_mem *m) {
+double cyc_mem_flush(cyc_mem *m) {
   for (uint32_t i = 0; i < m->parts; i++) {
     part *p = &m->p[i];
     size_t n = (size_t)(p->sets * m->ways);
     for (size_t e = 0; e < n; e++) {
+      if (p->dirty[e]) {
+        uint32_t ch = (uint32_t)(mix(p->tag[e] - 1) % m->chans);
+        reserve(&m->chan_free[ch], &m->chan_busy[ch], 0, p->dirty[e] / m->chan_bpc);
+      }
       m->st.hbm_write_bytes += p->dirty[e];
       p->dirty[e] = 0;
       p->tag[e] = 0;
@@ -274,12 +279,16 @@ void cyc_mem_flush(cyc_mem *m) {
       p->valid[e] = 0;
     }
   }
+  double end = 0;
   for (uint32_t s = 0; s < m->slices; s++)
     m->slice_free[s] = 0;
-  for (uint32_t c = 0; c < m->chans; c++)
+  for (uint32_t c = 0; c < m->chans; c++) {
+    end = m->chan_free[c] > end ? m->chan_free[c] : end;
     m->chan_free[c] = 0;
+  }
   for (uint32_t s = 0; s < m->sms; s++)
     m->port_free[s] = 0;
+  return end;
 }
 
 void cyc_mem_stats_get(const cyc_mem *m, cyc_mem_stats *s) {
