@@ -68,7 +68,9 @@ void mdl_flash_fwd(const spec_arch *a, const spec_workload *wl, spec_kernel_id m
   ** CTAs are consecutive query tiles of one head (grid x = query tile). */
   double kv_unique = s.b * s.hk * s.s * (s.dk + s.dv) * s.e;
   double sharers = fmin(nq, a->sm.count * mdl_occupancy(a, wl, map).ctas_per_sm);
-  w->hbm_read_bytes = q_bytes + mdl_reuse_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers) * s.b * s.hk;
+  double hpg = s.hq / s.hk, head_bytes = s.t * (s.dk * s.e + s.dv * s.e + 4.0);
+  w->hbm_read_bytes = q_bytes + mdl_group_kv_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers,
+                                                 head_bytes, hpg) * s.b * s.hk;
   w->hbm_write_bytes = heads * s.t * (s.dv * s.e + 4.0);
   w->smem_bytes = kv_l2 * (1.0 + smem_readers(m)) + q_bytes * 2.0;
   w->iters_per_cta = ceil(tiles / nq);
@@ -238,7 +240,9 @@ sim_status mdl_flash_bwd(const spec_arch *a, const spec_workload *wl, spec_kerne
   double kv_l2 = heads * tiles * m->block_n * (s.dk + s.dv) * s.e;
   w.l2_read_bytes = q_unique + kv_l2;
   double sharers = fmin(nq, a->sm.count * mdl_occupancy(a, wl, map).ctas_per_sm);
-  w.hbm_read_bytes = q_unique + mdl_reuse_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers) * s.b * s.hk;
+  /* One head's pass: its Q, dO, lse and delta (q_unique's share) and its dQ written. */
+  w.hbm_read_bytes = q_unique + mdl_group_kv_hbm(a, kv_unique / (s.b * s.hk), kv_l2 / (s.b * s.hk), sharers,
+                                                 q_unique / heads + s.t * s.dk * s.e, s.hq / s.hk) * s.b * s.hk;
   w.hbm_write_bytes = heads * s.t * s.dk * s.e;
   w.smem_bytes = kv_l2 * (1.0 + smem_readers(m)) + q_unique * 2.0;
   w.iters_per_cta = ceil(tiles / nq);

@@ -113,6 +113,9 @@ double mdl_l2_effective_bytes(const spec_arch *a);
 ** sharers co-resident CTAs read at about the same time: once if it fits in
 ** L2, else once per group of sharers, less what L2 retains between groups. */
 double mdl_reuse_hbm(const spec_arch *a, double unique_bytes, double l2_reads, double sharers);
+/* K/V bytes from HBM of one KV group whose heads run one after another (grid y = head). */
+double mdl_group_kv_hbm(const spec_arch *a, double kv_unique, double kv_l2, double sharers,
+                        double head_bytes, double heads);
 /* Sum over i in [0, n) of floor((a*i + b) / m), in O(log). */
 uint64_t mdl_floor_sum(uint64_t n, uint64_t m, uint64_t a, uint64_t b);
 /* Causal tile counts of a FlashAttention-style kernel: q_len queries (the

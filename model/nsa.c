@@ -78,7 +78,11 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
   /* Each block reads its own l tokens; the overlap of neighbouring blocks (l/d reads of every
   ** token) is served by L2, as the mean-pool and MLP kernels of validate/ do it (ncu: L2 reads
   ** within 5% of blocks x l tokens). */
-  double tok = blocks * s.l * (s.dk + s.dv) * s.e;
+  /* Decode's step (blocks_per_group = 1 / d) is the step that compresses a block, as validate/
+  ** times it and the time below and the cycle engine count it: one block of l tokens per
+  ** sequence and KV head read through L2, not the average step's 1 / d of one (ncu: L2 reads of
+  ** b x h_kv x l tokens, 16x the average step's). */
+  double tok = fmax(blocks, groups) * s.l * (s.dk + s.dv) * s.e;
   double unique_tok = groups * fmin(s.s, blocks_per_group * s.d + s.l) * (s.dk + s.dv) * s.e;
   w.l2_read_bytes = scale_bwd * tok + (gemv ? weights : w.ctas * weights);
   w.hbm_read_bytes = scale_bwd * unique_tok + weights;

@@ -25,6 +25,18 @@ double mdl_reuse_hbm(const spec_arch *a, double unique_bytes, double l2_reads, d
   return fmax(unique_bytes, refetch * (1.0 - kept));
 }
 
+double mdl_group_kv_hbm(const spec_arch *a, double kv_unique, double kv_l2, double sharers,
+                        double head_bytes, double heads) {
+  /* The validation's grids run every query tile of one head before the next head (grid x = query
+  ** tile, y = head), so the heads of a KV group meet on a K/V tile one head's pass apart: that
+  ** head's Q and O (head_bytes) and the group's K/V. While that footprint fits the L2 the group's
+  ** K/V comes from HBM once per group; past it every head fetches it again (ncu, d 128: window
+  ** and causal forward at 16k read Q + K/V once, at 64k, a 67 MB pass, Q + 64 x K/V). */
+  if (heads <= 1.0 || head_bytes + kv_unique <= (double)a->l2.bytes)
+    return mdl_reuse_hbm(a, kv_unique, kv_l2, sharers);
+  return heads * mdl_reuse_hbm(a, kv_unique, kv_l2 / heads, sharers);
+}
+
 uint64_t mdl_floor_sum(uint64_t n, uint64_t m, uint64_t a, uint64_t b) {
   uint64_t ans = 0;
   if (n == 0 || m == 0)
