@@ -101,11 +101,20 @@ static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double
     /* The pooling CTA's instructions come before its tiles (kstream.h), a d-th of steps. */
     w.warp_instr_fixed += SPEC_FUSED_POOL_INSTR / s.d;
   }
+  /* The plain fused kernel's own measured interval (SPEC_DEC_CMP_ISSUE_*): the group forward's
+  ** does not hold for a body that also stores its logits and streams from HBM. */
+  w.issue_cycles = SPEC_DEC_CMP_ISSUE_CYCLES;
+  w.issue_warps = SPEC_DEC_CMP_ISSUE_WARPS;
+  w.issue_slope = SPEC_GRP_ISSUE_SLOPE;
   if (spec_decode_lean(wl)) {
-    /* The lean body's stream (kstream.h): its tiles store the logits; the pool's count stays. */
+    /* The lean body's stream (kstream.h): its tiles store the logits; the pool's count stays. It
+    ** issues at its own measured interval (SPEC_DEC_CMP_LEAN_ISSUE_*), not the group forward's. */
     const spec_mapping *m = &wl->kernel[SPEC_K_CMP_ATTN];
     w.warp_instr_fixed += spec_grp_lean_instr_fixed(m->warps, s.dv, 0) - spec_grp_instr_fixed(m->warps, s.dv);
     w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 1);
+    w.issue_cycles = SPEC_DEC_CMP_LEAN_ISSUE_CYCLES;
+    w.issue_warps = SPEC_DEC_CMP_LEAN_ISSUE_WARPS;
+    w.issue_slope = SPEC_DEC_CMP_LEAN_ISSUE_SLOPE;
   }
   if (spec_decode_two_launch(wl))
     add_v2_select(wl, sc, &w);

@@ -492,6 +492,33 @@ static inline double spec_grp_lean_instr_fixed(double warps, double dv, int bran
   return (branch ? SPEC_GRP_LEAN_BRANCH_INSTR_FIXED : SPEC_GRP_LEAN_INSTR_FIXED) +
          SPEC_GRP_LEAN_MERGE_INSTR_PER_PASS * (passes - profiled);
 }
+/* The plain fused compressed decode kernel's own issue interval (decode_cmp_kernel<128,128,64,2>,
+** the fused nsa.decode.cmp): ncu's Warp Cycles Per Issued Instruction 6.36 at 11.33 achieved warps
+** per SM, 2.83 per scheduler (reports/measurements/h200/2026-11-29-h200-run4-detail.txt,
+** r4_nsa_dec_d128_b8_64k_fused, a calibration config), where the group forward's line gives 4.51
+** there; away from that occupancy it moves as the group body's does (SPEC_GRP_ISSUE_SLOPE). */
+#define SPEC_DEC_CMP_ISSUE_CYCLES 6.36
+#define SPEC_DEC_CMP_ISSUE_WARPS 2.83
+/* The lean compressed decode kernel's own issue interval (decode_cmp_kernel<128,128,64,3,0,1>, the
+** fused_lean / fused3 nsa.decode.cmp and, with the selection, fused2's cmp_select): ncu's Warp Cycles
+** Per Issued Instruction 8.33 at 7.66 achieved warps per SM, 1.915 per scheduler (reports/
+** measurements/h200/2026-11-29-h200-run5-detail.txt, r5_nsa_dec_d128_b8_64k_lean_s3_pdl, a
+** calibration config). Not the group forward's 3.89 there: the lean tile issues half the plain
+** one's instructions, but its copies, the logits' stores and the HBM stream's waits stay, so each
+** instruction waits longer (the kernel moves 68 MB at 51% of DRAM peak with 7% tensor activity).
+** The same kernel at one warp per scheduler, r5_nsa_dec_d128_b1_64k_lean_pdl (run5-ncu.csv: 128 CTAs
+** of 4 warps, 6.23% of 64 warps active; 948,528 warp instructions over sm__cycles_active.avg
+** 11,254 x 132 / 128 SMs): 1852.6 per warp in 11.6k cycles, 6.26 per instruction
+** (SPEC_DEC_CMP_LEAN_ISSUE_*_LOW). The line through the two: 2.26 slots per warp. Held-out
+** counters of the same kernel (sm__cycles_active x warps per scheduler / issued per scheduler):
+** 8.5 at 1.91 (128k batch 4), 9.8 at 2.53 (16k, 8 KV heads; the line: 9.5). */
+#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES 8.33
+#define SPEC_DEC_CMP_LEAN_ISSUE_WARPS 1.915
+#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES_LOW 6.26
+#define SPEC_DEC_CMP_LEAN_ISSUE_WARPS_LOW 1.0
+#define SPEC_DEC_CMP_LEAN_ISSUE_SLOPE                                            \
+  ((SPEC_DEC_CMP_LEAN_ISSUE_CYCLES - SPEC_DEC_CMP_LEAN_ISSUE_CYCLES_LOW) /      \
+   (SPEC_DEC_CMP_LEAN_ISSUE_WARPS - SPEC_DEC_CMP_LEAN_ISSUE_WARPS_LOW))
 /* }==== */
 
 /* {==== The two-launch decode's selection (fused2; nsa_decode.cu cmp_select_v2 after the lean
