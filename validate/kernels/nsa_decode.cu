@@ -46,6 +46,42 @@ __device__ __forceinline__ bool last_to_arrive(int *c, int total) {
   return last;
 }
 
+__device__ __forceinline__ int ld_acquire(const int *ptr) {
+  int v;
+  asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(v) : "l"(ptr) : "memory");
+  return v;
+}
+
+/* Arrive at counter c (after this CTA's global writes) and wait until all `total` CTAs have: the
+** CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident, which
+** their launchers check. The counter is left at total; the caller resets it once all have passed. */
+__device__ __forceinline__ void wait_for_all(int *c, int total) {
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    atomicAdd(c, 1);
+    while (ld_acquire(c) < total) __nanosleep(64);
+  }
+  __syncthreads();
+}
+
+/* Thread h < 16 of a CTA: head h's max m, sum l and log2-domain lse of the compressed branch from
+** its `splits` split lse (lsp[s * 16 + h], natural log), as split_combine_kernel merges them;
+** heads h >= group get m = -inf, l = 0. Returns the natural-log lse. */
+__device__ __forceinline__ float merge_split_lse(const float *lsp, int splits, int group, int h, float *m_h, float *l_h,
+                                                 float *lse2) {
+  float m = -INFINITY, l = 0.f;
+  if (h < group) {
+    for (int s = 0; s < splits; ++s) m = fmaxf(m, lsp[s * 16 + h]);
+    const float m_use = m == -INFINITY ? 0.f : m;
+    for (int s = 0; s < splits; ++s) l += __expf(lsp[s * 16 + h] - m_use);
+  }
+  m_h[h] = m, l_h[h] = l;
+  const float lse = l > 0.f ? m + logf(l) : -INFINITY;
+  lse2[h] = lse * VAL_LOG2E;
+  return lse;
+}
+
 /* Top-n of the n_valid scores in shared memory `sc` (overwritten) by a whole CTA, with the rule
 ** of topn_warp (nsa_select.cu): forced block 0, cur and cur - 1, then descending score with ties
 ** to the lower index, output ascending. Each thread keeps the best of its own entries and only
@@ -214,12 +250,6 @@ __device__ __forceinline__ SplitBlocks split_blocks(const val_decode_fused_param
   return r;
 }
 
-__device__ __forceinline__ int ld_acquire(const int *ptr) {
-  int v;
-  asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(v) : "l"(ptr) : "memory");
-  return v;
-}
-
 /* After its attention, every CTA of a (sequence, KV head) waits for the pair's other splits (the
 ** launcher admits v2 only when the grid is one wave, so they are all resident), then:
 ** - reads every split's lse, so it knows each head's lse of the whole branch;
@@ -242,13 +272,7 @@ __device__ void cmp_select_v2(const val_decode_fused_params &p, int hk, int b, i
   float *pc = lsp + S * 16;                                         /* this split's tokens' p */
   __shared__ float m_h[16], l_h[16], lse2[16], cw[64];
 
-  __threadfence(); /* this CTA's partials and logits, before it is counted */
-  __syncthreads();
-  if (tid == 0) {
-    atomicAdd(p.counter_select + pair, 1);
-    while (ld_acquire(p.counter_select + pair) < S) __nanosleep(64);
-  }
-  __syncthreads();
+  wait_for_all(p.counter_select + pair, S); /* after this CTA's partials and logits */
   for (int i = tid; i < S * group; i += NT)
     lsp[(i / group) * 16 + i % group] = __ldcg(a.lse_part + (i / group) * n_rows + r0 + i % group);
   for (int k = tid; k < R + H; k += NT) { /* token k of a block's R + H: how many (m, n) of Eq. 9 land on it */
@@ -258,15 +282,8 @@ __device__ void cmp_select_v2(const val_decode_fused_params &p, int hk, int b, i
   }
   __syncthreads();
   if (tid < 16) {
-    float m = -INFINITY, l = 0.f;
-    if (tid < group) {
-      for (int s = 0; s < S; ++s) m = fmaxf(m, lsp[s * 16 + tid]);
-      const float m_use = m == -INFINITY ? 0.f : m;
-      for (int s = 0; s < S; ++s) l += __expf(lsp[s * 16 + tid] - m_use);
-    }
-    m_h[tid] = m, l_h[tid] = l;
-    lse2[tid] = (l > 0.f ? m + logf(l) : -INFINITY) * VAL_LOG2E;
-    if (split == 0 && tid < group) p.lse_cmp[r0 + tid] = l > 0.f ? m + logf(l) : -INFINITY;
+    const float lse = merge_split_lse(lsp, S, group, tid, m_h, l_h, lse2);
+    if (split == 0 && tid < group) p.lse_cmp[r0 + tid] = lse;
   }
   __syncthreads();
 
@@ -432,16 +449,7 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
   for (int i = tid; i < a.splits * group; i += DS_NT)
     lsp[(i / group) * 16 + i % group] = a.lse_part[(i / group) * n_rows + r0 + i % group];
   __syncthreads();
-  if (tid < 16) {
-    float m = -INFINITY, l = 0.f;
-    if (tid < group) {
-      for (int s = 0; s < a.splits; ++s) m = fmaxf(m, lsp[s * 16 + tid]);
-      const float m_use = m == -INFINITY ? 0.f : m;
-      for (int s = 0; s < a.splits; ++s) l += __expf(lsp[s * 16 + tid] - m_use);
-    }
-    m_h[tid] = m, l_h[tid] = l;
-    lse2[tid] = (l > 0.f ? m + logf(l) : -INFINITY) * VAL_LOG2E;
-  }
+  if (tid < 16) merge_split_lse(lsp, a.splits, group, tid, m_h, l_h, lse2);
   __syncthreads();
   /* This CTA's share of the compressed branch's merged output. */
   for (int h = chunk; h < group; h += gridDim.x) {
@@ -531,13 +539,7 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   val_group_attend<DQK, DV, BN, STAGES, LEAN>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
   const long long pair = (long long)b * p.slc.heads_kv + hk;
   if (COOP) {
-    __threadfence(); /* this CTA's partials, before it is counted */
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      atomicAdd(p.counter_branches2 + pair, 1);
-      while (ld_acquire(p.counter_branches2 + pair) < per) __nanosleep(64);
-    }
-    __syncthreads();
+    wait_for_all(p.counter_branches2 + pair, per); /* after this CTA's partials */
   } else if (!last_to_arrive(p.counter_branches + pair, per)) {
     return;
   }
