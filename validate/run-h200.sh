@@ -23,7 +23,8 @@
 # Usage: validate/run-h200.sh [MATRIX_FILE]   (default validate/configs/h200-matrix.txt)
 # Env: OUT (default validate/h200-out, git-ignored), COMMIT (when the tree has no .git), BUILD
 #      (default validate/h200-build, git-ignored), STEPS, NCU_LIST, NCU=1 (adds the ncu step),
-#      DETAIL_LIST, DETAIL_KERNELS.
+#      DETAIL_LIST, DETAIL_KERNELS, SOURCE_KERNELS, SMOKE_GREP (check only the smoke configs whose
+#      id matches this regex).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -67,7 +68,13 @@ if has sanitize && command -v compute-sanitizer > /dev/null; then
       && echo "compute-sanitizer $tool: clean" || { echo "compute-sanitizer $tool: FAILED"; grep -v '^z_' "$BUILD/sanitize-$tool.log" | head -30; status=1; }
   done
 fi
-has smoke && { "$BUILD/validate/nsa_validate" -o "$OUT/smoke.csv" "$here/configs/smoke.txt" || status=1; }
+if has smoke; then
+  # SMOKE_GREP (a regex on config ids) checks a subset of the smoke list, e.g. after a change to one kernel.
+  smoke="$here/configs/smoke.txt"
+  if [ -n "${SMOKE_GREP:-}" ]; then grep -E "^id=(${SMOKE_GREP})" "$smoke" > "$BUILD/smoke-subset.txt"; smoke="$BUILD/smoke-subset.txt"; fi
+  echo "smoke list: ${SMOKE_GREP:-all} ($(grep -c '^id=' "$smoke") configs)" >> "$OUT/provenance.txt"
+  "$BUILD/validate/nsa_validate" -o "$OUT/smoke.csv" "$smoke" || status=1
+fi
 if has matrix && [ -n "$MATRIX" ] && [ "$MATRIX" != "none" ]; then
   "$BUILD/validate/nsa_validate" -o "$OUT/matrix.csv" "$MATRIX" || status=1
 fi

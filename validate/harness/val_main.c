@@ -366,6 +366,7 @@ typedef struct pipe {
                                       ** in setup, 4 zeroed workspace (never poisoned) */
   int chunk_tokens, max_chunks;       /* selected backward */
   int q_splits;                       /* compressed backward: query splits of dK/dV (1 = none) */
+  int whole;                          /* 1 while pipe_launch() launches the whole step (decode v4's flags) */
   void *p[VAL_MAX_ROT][S_COUNT];
   float *hf[S_COUNT];          /* host copies of rotation 0 (float), fetched on demand */
   int32_t *hidx;
@@ -482,9 +483,16 @@ static void fused_params(const pipe *P, int rot, val_decode_fused_params *f) {
   f->counter_branches = (int *)P->p[rot][S_DCNT] + c->batch * c->heads_kv;
   f->counter_select2 = (int *)P->p[rot][S_DCNT] + 2 * c->batch * c->heads_kv;
   f->v2 = c->dec_fused == 2;
-  f->v3 = c->dec_fused == 3;
+  f->v3 = c->dec_fused >= 3; /* v4 is v3 with its own top-n and flags */
   f->lean = c->dec_fused >= 2 || c->grp_lean;
   f->counter_branches2 = (int *)P->p[rot][S_DCNT] + 3 * c->batch * c->heads_kv;
+  f->v4 = c->dec_fused == 4;
+  if (f->v4) {
+    f->done_cmp = (int *)P->p[rot][S_DCNT] + 4 * c->batch * c->heads_kv;
+    f->ready_sel = (int *)P->p[rot][S_DCNT] + 5 * c->batch * c->heads_kv;
+    f->sync = P->whole; /* kernels launched alone wait for the kernel before, as v3's */
+    if (f->sync) f->slc.ready = f->win.ready = f->ready_sel;
+  }
   f->part_scores = P->n[S_PSC] ? P->p[rot][S_PSC] : NULL;
 }
 
@@ -659,10 +667,12 @@ static cudaError_t stage_launch(pipe *P, int i, int rot, val_launch_info *info) 
 /* st < 0: the whole pipeline. */
 static cudaError_t pipe_launch(pipe *P, int st, int rot, val_launch_info *info) {
   if (st >= 0) return stage_launch(P, st, rot, info);
+  P->whole = 1;
   for (int i = 0; i < P->n_st; ++i) {
     cudaError_t e = stage_launch(P, i, rot, NULL);
-    if (e != cudaSuccess) return e;
+    if (e != cudaSuccess) return P->whole = 0, e;
   }
+  P->whole = 0;
   return cudaSuccess;
 }
 
@@ -756,7 +766,11 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     break;
   case OP_DEC_CMP: case OP_DEC_BRANCH: /* group-centric CTAs (val_group.cuh) */
     r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
-    r->design = c->dec_fused == 3 ? "fused3" : c->dec_fused == 2 ? "fused2" : c->grp_lean ? "fused_lean" : "fused";
+    r->design = c->dec_fused == 4   ? "fused4"
+                : c->dec_fused == 3 ? "fused3"
+                : c->dec_fused == 2 ? "fused2"
+                : c->grp_lean       ? "fused_lean"
+                                    : "fused";
     break;
   case OP_DEC_SELECT:
     r->warps = 8, r->design = "fused";
@@ -912,8 +926,8 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
       const int i_cmp = P->n_st;
       const int v2 = c->dec_fused == 2;
-      const int v3 = c->dec_fused == 3;
-      add_stage(P, v2 ? "dec2_cmp_select" : v3 ? "dec3_cmp" : "dec_cmp_fused", OP_DEC_CMP,
+      const int v3 = c->dec_fused == 3, v4 = c->dec_fused == 4;
+      add_stage(P, v2 ? "dec2_cmp_select" : v3 ? "dec3_cmp" : v4 ? "dec4_cmp" : "dec_cmp_fused", OP_DEC_CMP,
                 auto_splits(R, c, (P->n_cmp + 63) / 64, 2), 0, 0);
       P->st[i_cmp].part_o = S_OPART, P->st[i_cmp].part_l = S_LPART, P->st[i_cmp].write_part = 1;
       max_split = P->st[i_cmp].splits;
@@ -929,7 +943,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
         P->n[S_PSC] = B * Hk * (unsigned long long)max_split * (unsigned long long)((P->n_sel + 3) & ~3);
       } else {
         const int i_sel = P->n_st;
-        add_stage(P, v3 ? "dec3_select" : "dec_select_fused", OP_DEC_SELECT,
+        add_stage(P, v3 ? "dec3_select" : v4 ? "dec4_select" : "dec_select_fused", OP_DEC_SELECT,
                   (P->n_sel + VAL_DEC_CHUNK - 1) / VAL_DEC_CHUNK, 0, 0);
         P->st[i_sel].aux = max_split;
       }
@@ -947,7 +961,8 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       ss = ss < 1 ? 1 : ss > t_s ? t_s : ss;
       sw = sw < 1 ? 1 : sw > t_w ? t_w : sw;
       const int i_br = P->n_st;
-      add_stage(P, v2 ? "dec2_branches" : v3 ? "dec3_branches" : "dec_branches_fused", OP_DEC_BRANCH, ss, 0, 0);
+      add_stage(P, v2 ? "dec2_branches" : v3 ? "dec3_branches" : v4 ? "dec4_branches" : "dec_branches_fused", OP_DEC_BRANCH,
+                ss, 0, 0);
       P->st[i_br].aux = sw;
       P->row[i_br].split = ss + sw; /* CTAs per (sequence, KV head) of the one grid */
       P->n[S_OPS] = (unsigned long long)ss * rows_o * c->d_v;
@@ -955,7 +970,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_OPW] = (unsigned long long)sw * rows_o * c->d_v;
       P->n[S_LPW] = (unsigned long long)sw * rows_o;
       P->n[S_OSLC] = P->n[S_LSLC] = P->n[S_OWIN] = P->n[S_LWIN] = 0; /* never materialised */
-      P->n[S_DCNT] = 4 * B * Hk;
+      P->n[S_DCNT] = 6 * B * Hk; /* arrival counters; v4's done counts and ready flags */
       P->input[S_DCNT] = 4;
     } else if (nsa_dec) {
       /* Decode: the compressed branch leaves its logits for the selection (no second pass over
@@ -2099,7 +2114,9 @@ static int run_config(run_ctx *R, const val_config *c) {
   if (rc == 0) rc = pipe_setup(R, P, &pl);
   if (rc == 0) rc = pipe_poison(R, P);
   if (rc == 0) {
-    /* One run on rotation 0, each stage asked for its launch info, then the checks. */
+    /* One run on rotation 0, each stage asked for its launch info, then the checks. It is one
+    ** whole step (decode v4 checks its flags here). */
+    P->whole = 1;
     for (int i = 0; i < P->n_st && rc == 0; ++i) {
       cudaError_t e = stage_launch(P, i, 0, &P->row[i].info);
       if (e != cudaSuccess) {
@@ -2107,6 +2124,7 @@ static int run_config(run_ctx *R, const val_config *c) {
         rc = -1;
       }
     }
+    P->whole = 0;
     if (rc == 0) {
       cudaError_t e = cudaStreamSynchronize(R->stream);
       if (e != cudaSuccess) {

@@ -18,6 +18,11 @@
 **   most of them address arithmetic of the copies; select took 21 us for 12 MB.
 ** v3 (dec_fused=3) is three launches with the lean bodies, the selection's top-n by radix select
 **   (topn_radix) and the branch merge shared by the CTAs of a pair, which wait for each other.
+** v4 (dec_fused=4) is v3 with the top-n by bisection (topn_bisect: 16 rounds of one barrier), and,
+**   when the three run as one step (p.sync), flags per (sequence, KV head) in place of waiting for the
+**   whole kernel before: a pair's selection starts once its compressed CTAs are done (done_cmp), its
+**   selected CTAs once its top-n is written (ready_sel), and the window CTAs at once. Kernels timed
+**   alone (sync = 0) wait as v3's do, since nothing else sets their flags then.
 ** The CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident: their
 **   launchers check it against the occupancy, and the grids are sized to one wave.
 ** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
@@ -226,6 +231,87 @@ __device__ void topn_radix(const float *sc, int n_valid, int n, int32_t *out) {
   }
 }
 
+/* The same top-n again (v4), with few barriers: run 7's radix select saved 1 us of the selection's
+** ~19 (its histogram passes pile the scores' atomics onto the few bins their exponents share, and
+** each pass costs several barriers), and ncu's stall samples put the last CTA's tail at about half
+** of the kernel. Each thread holds BIS_K consecutive keys (key_of as in topn_radix) in registers;
+** the key T of the (n - 3)-th largest is built two bits at a time from the top (16 rounds: three
+** counts of keys >= a candidate, summed by warp reductions and one barrier a round); one exclusive
+** scan in index order then places the forced blocks, the keys above T and the lowest-indexed keys
+** equal to T. n_valid <= NT * BIS_K (2048 at 256 threads): the launcher checks it. */
+constexpr int BIS_K = 8;
+template <int NT>
+__device__ void topn_bisect(const float *sc, int n_valid, int n, int32_t *out) {
+  constexpr int NW = NT / 32;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  __shared__ int s_cnt[2][2][NW], s_tot[NW];
+  if (n_valid <= n) {
+    for (int k = tid; k < n; k += NT) out[k] = k < n_valid ? k : -1;
+    return;
+  }
+  const int cur = n_valid - 1, per = (n_valid + NT - 1) / NT, j0 = tid * per;
+  unsigned key[BIS_K];
+#pragma unroll
+  for (int e = 0; e < BIS_K; ++e) {
+    const int j = j0 + e;
+    const bool in = e < per && j < n_valid, f = j == 0 || j == cur || j == cur - 1;
+    const float v = in ? sc[j] : 0.f;
+    key[e] = !in || f ? 0u : v > 0.f ? __float_as_uint(v) + 1u : 1u;
+  }
+  const int need = n - 3;
+  unsigned T = 0xFFFFFFFFu; /* need = 0: no key is taken */
+  if (need > 0) {
+    T = 0u;
+    for (int round = 0, shift = 30; shift >= 0; ++round, shift -= 2) {
+      const unsigned c1 = T | (1u << shift), c2 = T | (2u << shift), c3 = T | (3u << shift);
+      unsigned n12 = 0, n3 = 0;
+#pragma unroll
+      for (int e = 0; e < BIS_K; ++e) n12 += (key[e] >= c1) + ((key[e] >= c2) << 16), n3 += key[e] >= c3;
+      n12 = __reduce_add_sync(0xffffffffu, n12), n3 = __reduce_add_sync(0xffffffffu, n3);
+      if (lane == 0) s_cnt[round & 1][0][warp] = (int)n12, s_cnt[round & 1][1][warp] = (int)n3;
+      __syncthreads(); /* a round's buffer is rewritten two rounds later, after the next barrier */
+      int a = 0, c = 0;
+#pragma unroll
+      for (int w = 0; w < NW; ++w) a += s_cnt[round & 1][0][w], c += s_cnt[round & 1][1][w];
+      const int cnt1 = a & 0xFFFF, cnt2 = a >> 16;
+      T |= (c >= need ? 3u : cnt2 >= need ? 2u : cnt1 >= need ? 1u : 0u) << shift;
+    }
+  }
+  /* Exclusive scan, in index order, of (forced or above T) in the low half and (equal to T) in the
+  ** high half: entry j goes to gtf_before + min(eq_before, need_eq) when it is taken. */
+  unsigned mine = 0;
+#pragma unroll
+  for (int e = 0; e < BIS_K; ++e) {
+    const int j = j0 + e;
+    const bool in = e < per && j < n_valid, f = in && (j == 0 || j == cur || j == cur - 1);
+    mine += (f || key[e] > T ? 1u : 0u) * (in ? 1u : 0u) + (in && !f && key[e] == T ? 1u << 16 : 0u);
+  }
+  unsigned incl = mine;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const unsigned t = __shfl_up_sync(0xffffffffu, incl, o);
+    if (lane >= o) incl += t;
+  }
+  if (lane == 31) s_tot[warp] = (int)incl;
+  __syncthreads();
+  unsigned before = incl - mine, all = 0;
+#pragma unroll
+  for (int w = 0; w < NW; ++w) {
+    all += (unsigned)s_tot[w];
+    if (w < warp) before += (unsigned)s_tot[w];
+  }
+  const int need_eq = need - ((int)(all & 0xFFFF) - 3); /* keys equal to T still to take */
+  int gtf = (int)(before & 0xFFFF), eq = (int)(before >> 16);
+#pragma unroll
+  for (int e = 0; e < BIS_K; ++e) {
+    const int j = j0 + e;
+    if (e >= per || j >= n_valid) break;
+    const bool f = j == 0 || j == cur || j == cur - 1, g = f || key[e] > T, q = !f && key[e] == T;
+    if (g || (q && eq < need_eq)) out[gtf + min(eq, need_eq)] = j;
+    gtf += g, eq += q;
+  }
+}
+
 /* ---------------------------------------------------------------- v2: the selection inside cmp */
 /* Split `split`'s compressed tokens [i0, i1) and the selection blocks they touch, [j_lo, j_hi)
 ** (Eq. 9: block j sums tokens R(j+1)-1-m-n, m < R, n <= H, i.e. [Rj - H, Rj + R - 1]), and that
@@ -380,7 +466,9 @@ constexpr int dec_min_blocks() {
                                                                           : 1;
 }
 
-template <int DQK, int DV, int BN, int STAGES, bool V2, bool LEAN>
+/* V4: in a whole step (p.sync) each CTA counts itself done for its pair after its writes, so the
+** selection of that pair starts without waiting for the whole grid. */
+template <int DQK, int DV, int BN, int STAGES, bool V2, bool LEAN, bool V4 = false>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
     decode_cmp_kernel(const val_decode_fused_params p) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -427,17 +515,36 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   __syncthreads();
   val_group_attend<DQK, DV, BN, STAGES, LEAN>(p.cmp, 0, hk, b, split, smem_raw);
   if (V2) cmp_select_v2<DQK, DV, BN, STAGES>(p, hk, b, split, smem_raw);
+  if (V4 && p.sync) {
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) atomicAdd(p.done_cmp + (long long)b * p.cmp.heads_kv + hk, 1);
+  }
 }
 
-template <bool RADIX>
+/* A load of what another grid wrote: v4 reads through L2 (the grid before may still run, see
+** val_wait_flag); the other versions load as they were measured. */
+template <bool L2>
+__device__ __forceinline__ float ld_other(const float *p) {
+  return L2 ? __ldcg(p) : *p;
+}
+
+/* TOPN: 0 topn_cta (v1), 1 topn_radix (v3), 2 topn_bisect (v4: the pair's compressed CTAs are
+** waited for by a count, not the whole grid, when p.sync). */
+template <int TOPN>
 __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_fused_params p) {
+  constexpr bool V4 = TOPN == 2;
   extern __shared__ float ds_smem[];
   const val_attn_group_params &a = p.cmp;
   const int chunk = blockIdx.x, hk = blockIdx.y, b = blockIdx.z, tid = threadIdx.x;
   const int group = a.heads_q / a.heads_kv, n_cmp = a.seq_k, q_pos = a.q_pos0;
   const long long n_rows = (long long)a.batch * a.heads_q; /* one query per sequence */
   __shared__ float lse2[16], m_h[16], l_h[16];
-  if (a.pdl) { /* everything read below comes from the kernel before */
+  const long long pair = (long long)b * a.heads_kv + hk;
+  if (V4 && p.sync) { /* this pair's compressed CTAs, not the whole grid before */
+    val_pdl_trigger();
+    val_wait_flag(p.done_cmp + pair, a.splits);
+  } else if (a.pdl) { /* everything read below comes from the kernel before */
     val_pdl_wait();
     val_pdl_trigger();
   }
@@ -447,7 +554,7 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
   ** split_combine_kernel computes it. */
   const long long r0 = (long long)b * a.heads_q + hk * group;
   for (int i = tid; i < a.splits * group; i += DS_NT)
-    lsp[(i / group) * 16 + i % group] = a.lse_part[(i / group) * n_rows + r0 + i % group];
+    lsp[(i / group) * 16 + i % group] = ld_other<V4>(a.lse_part + (i / group) * n_rows + r0 + i % group);
   __syncthreads();
   if (tid < 16) merge_split_lse(lsp, a.splits, group, tid, m_h, l_h, lse2);
   __syncthreads();
@@ -459,7 +566,8 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
     for (int d = tid; d < a.d_v; d += DS_NT) {
       float o = 0.f;
 #pragma unroll 8
-      for (int s = 0; s < a.splits; ++s) o += __expf(lsp[s * 16 + h] - m_use) * a.o_part[(s * n_rows + r) * a.d_v + d];
+      for (int s = 0; s < a.splits; ++s)
+        o += __expf(lsp[s * 16 + h] - m_use) * ld_other<V4>(a.o_part + (s * n_rows + r) * a.d_v + d);
       static_cast<__nv_bfloat16 *>(p.o_cmp)[r * a.d_v + d] = __float2bfloat16(o * inv);
     }
     if (tid == 0) p.lse_cmp[r] = l > 0.f ? m + logf(l) : -INFINITY;
@@ -480,7 +588,7 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
       if (i >= 0 && i < n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= q_pos) { /* block fully in the past */
         float x[16];
 #pragma unroll
-        for (int h = 0; h < 16; ++h) x[h] = h < group ? lg[(long long)h * n_cmp + i] : -INFINITY;
+        for (int h = 0; h < 16; ++h) x[h] = h < group ? ld_other<V4>(lg + (long long)h * n_cmp + i) : -INFINITY;
 #pragma unroll
         for (int h = 0; h < 16; ++h)
           if (lse2[h] > -INFINITY && x[h] > -INFINITY) v += exp2f(x[h] - lse2[h]);
@@ -499,14 +607,23 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
     }
   }
   if (!last_to_arrive(p.counter_select + b * a.heads_kv + hk, gridDim.x)) return;
+  if (V4 && p.sync && tid == 0) p.done_cmp[pair] = 0; /* every CTA of the pair has passed its wait */
   float *sc = pc + p.chunk_blocks * R + H;
 #pragma unroll 4
   for (int j = tid; j < n_valid; j += DS_NT) sc[j] = __ldcg(out_sc + j); /* L2: written by other CTAs */
   __syncthreads();
-  if (RADIX)
-    topn_radix<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
+  int32_t *idx = p.idx + ((long long)b * a.heads_kv + hk) * p.n;
+  if (TOPN == 2 && n_valid <= DS_NT * BIS_K)
+    topn_bisect<DS_NT>(sc, n_valid, p.n, idx);
+  else if (TOPN >= 1)
+    topn_radix<DS_NT>(sc, n_valid, p.n, idx);
   else
-    topn_cta<DS_NT>(sc, n_valid, p.n, p.idx + ((long long)b * a.heads_kv + hk) * p.n);
+    topn_cta<DS_NT>(sc, n_valid, p.n, idx);
+  if (V4 && p.sync) { /* the pair's selection (and, before the counter above, its o_cmp) is written */
+    __threadfence();
+    __syncthreads();
+    if (tid == 0) asm volatile("st.release.gpu.global.s32 [%0], %1;" ::"l"(p.ready_sel + pair), "r"(1) : "memory");
+  }
 }
 
 /* ---------------------------------------------------------------- branches */
@@ -526,7 +643,10 @@ __device__ __forceinline__ float4 split_merge4(const val_attn_group_params &a, c
 /* COOP (v3): instead of the last CTA of a (sequence, KV head) merging every output alone (~1650
 ** warp instructions per warp on 4 warps, ncu), the pair's CTAs wait for each other (the grid is
 ** one wave: the launcher checks) and each merges 1 / (splits) of the outputs. */
-template <int DQK, int DV, int BN, int STAGES, bool LEAN, bool COOP>
+/* V4 (COOP too): in a whole step (p.sync) the selected CTAs wait for their pair's flag from the
+** selection instead of the whole selection grid, the window CTAs for nothing (they read inputs and
+** write their own partials), and every CTA for the flag before the merge reads o_cmp. */
+template <int DQK, int DV, int BN, int STAGES, bool LEAN, bool COOP, bool V4 = false>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
     decode_branches_kernel(const val_decode_fused_params p) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -536,10 +656,14 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   /* One call site for both branches (the body handles either mode): two inlined copies cost 210
   ** registers. */
   const bool slc = s < p.slc.splits;
-  val_group_attend<DQK, DV, BN, STAGES, LEAN>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
+  /* Every CTA of the grid is resident once all have passed this (the next step's compressed CTAs,
+  ** launched then, cannot take the place of a CTA the pair waits for below). */
+  if (V4 && p.sync) val_pdl_trigger();
+  val_group_attend<DQK, DV, BN, STAGES, LEAN, V4>(slc ? p.slc : p.win, 0, hk, b, slc ? s : s - p.slc.splits, smem_raw);
   const long long pair = (long long)b * p.slc.heads_kv + hk;
   if (COOP) {
     wait_for_all(p.counter_branches2 + pair, per); /* after this CTA's partials */
+    if (V4 && p.sync) val_wait_flag(p.ready_sel + pair, 1); /* o_cmp is written */
   } else if (!last_to_arrive(p.counter_branches + pair, per)) {
     return;
   }
@@ -576,15 +700,24 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
     const float g0 = __bfloat162float(gt[0]), g1 = __bfloat162float(gt[1]), g2 = __bfloat162float(gt[2]);
     const float4 os = split_merge4(p.slc, w + h, rows, r, d), ow = split_merge4(p.win, w + ss * 16 + h, rows, r, d);
     const __nv_bfloat16 *oc = static_cast<const __nv_bfloat16 *>(p.o_cmp) + r * DV + d;
-    const float2 c01 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc));
-    const float2 c23 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc + 2));
+    float2 c01, c23;
+    if (V4) { /* through L2: the selection grid wrote it, maybe still running */
+      const uint2 u = __ldcg(reinterpret_cast<const uint2 *>(oc));
+      c01 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&u.x));
+      c23 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&u.y));
+    } else {
+      c01 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc));
+      c23 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(oc + 2));
+    }
     uint2 out;
     out.x = val_pack_bf16(g0 * c01.x + g1 * os.x + g2 * ow.x, g0 * c01.y + g1 * os.y + g2 * ow.y);
     out.y = val_pack_bf16(g0 * c23.x + g1 * os.z + g2 * ow.z, g0 * c23.y + g1 * os.w + g2 * ow.w);
     *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o) + r * DV + d) = out;
   }
-  if (COOP && last_to_arrive(p.counter_branches + pair, per) && threadIdx.x == 0)
+  if (COOP && last_to_arrive(p.counter_branches + pair, per) && threadIdx.x == 0) {
     p.counter_branches2[pair] = 0; /* every CTA of the pair has passed the wait */
+    if (V4 && p.sync) p.ready_sel[pair] = 0;
+  }
 }
 
 /* The three branches' group views must agree with each other and with one compiled mapping. */
@@ -613,10 +746,12 @@ cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, di
 #define X(A, B, N, S)                                                                                          \
   if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
     if (branches)                                                                                              \
-      return p->v3     ? L(decode_branches_kernel, "decode_branches_coop", A, B, N, S, true, true)             \
+      return p->v4     ? L(decode_branches_kernel, "decode_branches_flags", A, B, N, S, true, true, true)      \
+             : p->v3   ? L(decode_branches_kernel, "decode_branches_coop", A, B, N, S, true, true)             \
              : p->lean ? L(decode_branches_kernel, "decode_branches_lean", A, B, N, S, true, false)            \
                        : L(decode_branches_kernel, "decode_branches", A, B, N, S, false, false);               \
     if (p->v2) return L(decode_cmp_kernel, "decode_cmp_select2", A, B, N, S, true, true);                      \
+    if (p->v4) return L(decode_cmp_kernel, "decode_cmp_flags", A, B, N, S, false, true, true);                 \
     return p->lean ? L(decode_cmp_kernel, "decode_cmp_lean", A, B, N, S, false, true)                          \
                    : L(decode_cmp_kernel, "decode_cmp", A, B, N, S, false, false);                             \
   }
@@ -645,10 +780,12 @@ bool fits_one_wave(F *fn, int nt, size_t smem, long long ctas) {
 }
 
 /* fits_one_wave for the waiting kernel (branches: v3's, else v2's cmp) of a's compiled mapping. */
-bool waiting_grid_fits(bool branches, const val_attn_group_params &a, long long ctas) {
+bool waiting_grid_fits(bool branches, const val_attn_group_params &a, long long ctas, bool v4 = false) {
 #define X(A, B, N, S)                                                                                          \
   if (a.d_qk == A && a.d_v == B && a.block_n == N && a.stages == S) {                                          \
     using C = GrpCfg<A, B, N, S>;                                                                              \
+    if (branches && v4)                                                                                        \
+      return fits_one_wave(decode_branches_kernel<A, B, N, S, true, true, true>, C::NT, C::SMEM_BYTES, ctas);  \
     return branches ? fits_one_wave(decode_branches_kernel<A, B, N, S, true, true>, C::NT, C::SMEM_BYTES, ctas) \
                     : fits_one_wave(decode_cmp_kernel<A, B, N, S, true, true>, C::NT, C::SMEM_BYTES, ctas);     \
   }
@@ -672,30 +809,36 @@ extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, c
     return cudaErrorInvalidValue;
   if (p->v2 && !waiting_grid_fits(false, p->cmp, (long long)p->cmp.batch * p->cmp.heads_kv * p->cmp.splits))
     return cudaErrorInvalidConfiguration;
+  if (p->v4 && (p->v2 || !p->lean || (p->sync && !p->done_cmp))) return cudaErrorInvalidValue;
   const val_attn_group_params &a = p->cmp;
   return launch_attention(false, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits)), s, info);
 }
 
 extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
   if (!fused_ok(p) || p->n < 3 || p->n > 32 || p->n_sel < 1 || p->chunk_blocks < 1 || p->cmp_stride < 1 ||
-      p->cmp_len % p->cmp_stride || p->sel_len % p->cmp_stride || !p->counter_select)
+      p->cmp_len % p->cmp_stride || p->sel_len % p->cmp_stride || !p->counter_select ||
+      (p->v4 && p->sync && (!p->done_cmp || !p->ready_sel)))
     return cudaErrorInvalidValue;
   const int R = p->sel_len / p->cmp_stride, H = p->cmp_len / p->cmp_stride - 1;
   const size_t smem = ((size_t)p->cmp.splits * 16 + (size_t)p->chunk_blocks * R + H + (size_t)p->n_sel) * sizeof(float);
   if (smem > 227 * 1024) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)((p->n_sel + p->chunk_blocks - 1) / p->chunk_blocks), (unsigned)p->cmp.heads_kv,
                   (unsigned)p->cmp.batch);
-  return p->v3 ? val_launch(decode_select_kernel<true>, "decode_select_radix", grid, dim3(DS_NT), smem, s, info, *p,
+  if (p->v4) /* topn_bisect holds at most DS_NT * BIS_K scores; beyond, the kernel runs topn_radix */
+    return val_launch(decode_select_kernel<2>, "decode_select_bisect", grid, dim3(DS_NT), smem, s, info, *p, p->cmp.pdl);
+  return p->v3 ? val_launch(decode_select_kernel<1>, "decode_select_radix", grid, dim3(DS_NT), smem, s, info, *p,
                             p->cmp.pdl)
-               : val_launch(decode_select_kernel<false>, "decode_select", grid, dim3(DS_NT), smem, s, info, *p,
+               : val_launch(decode_select_kernel<0>, "decode_select", grid, dim3(DS_NT), smem, s, info, *p,
                             p->cmp.pdl);
 }
 
 extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info) {
   if (!fused_ok(p) || !p->counter_branches || !p->gates || !p->o || !p->o_cmp || (p->v3 && !p->counter_branches2))
     return cudaErrorInvalidValue;
+  if (p->v4 && (!p->v3 || (p->sync && (!p->ready_sel || !p->slc.ready || !p->win.ready))))
+    return cudaErrorInvalidValue;
   if (p->v3 && !waiting_grid_fits(true, p->slc,
-                                   (long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits)))
+                                   (long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits), p->v4))
     return cudaErrorInvalidConfiguration;
   if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
     return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */

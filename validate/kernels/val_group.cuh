@@ -111,7 +111,7 @@ struct GrpLeanCopy {
 ** result, bit for bit: GrpLeanCopy instead of val_load_tile, the key mask only on a warp's edge
 ** tiles, the logits row pointer formed once, the O rescale skipped when no row's maximum moved
 ** (alpha is exactly 1 then), and a shift for the block of a tile where sub is a power of two. */
-template <int DQK, int DV, int BN, int STAGES, bool LEAN = false>
+template <int DQK, int DV, int BN, int STAGES, bool LEAN = false, bool FLAGS = false>
 __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p, int t, int hk, int b, int split,
                                                  unsigned char *smem_raw) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -133,7 +133,9 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
   if (p.mode == VAL_GROUP_RANGE) {
     grp_range_tiles(p, qpos, GRP_BN, &tile_lo, &n_tiles);
   } else {
-    if (p.pdl) { /* the indices come from the kernel before */
+    if (FLAGS && p.ready) { /* decode v4: this pair's indices are written, not the whole grid */
+      val_wait_flag(p.ready + (long long)b * p.heads_kv + hk, 1);
+    } else if (p.pdl) { /* the indices come from the kernel before */
       val_pdl_wait();
       val_pdl_trigger();
     }
@@ -146,7 +148,7 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
       int n = 0;
       for (int i0 = 0; i0 < p.n_blk; i0 += 32) {
         const int i = i0 + lane;
-        const int bi = i < p.n_blk ? row[i] : -1;
+        const int bi = i < p.n_blk ? (FLAGS ? __ldcg(row + i) : row[i]) : -1;
         const bool ok = bi >= 0 && (long long)bi * p.blk_size <= qpos && (long long)bi * p.blk_size < p.seq_k;
         const unsigned m = __ballot_sync(0xffffffffu, ok);
         if (ok) blk_list[n + __popc(m & ((1u << lane) - 1u))] = bi;
@@ -189,7 +191,8 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
     val_load_tile<GRP_BN, DV, GRP_NT>(vs + buf * C::V_ELEMS, vg + j0 * v_stride, v_stride, p.seq_k - j0, tid);
   };
 
-  if (p.pdl == 2 && p.mode == VAL_GROUP_RANGE) { /* the keys come from the kernel before */
+  const bool no_wait = FLAGS && p.ready; /* v4's window: it reads only inputs and writes its partials */
+  if (p.pdl == 2 && p.mode == VAL_GROUP_RANGE && !no_wait) { /* the keys come from the kernel before */
     val_pdl_wait();
     val_pdl_trigger();
   }
@@ -200,7 +203,7 @@ __device__ __forceinline__ void val_group_attend(const val_attn_group_params &p,
     val_cp_async_commit();
   }
 
-  if (p.pdl == 1 && p.mode == VAL_GROUP_RANGE) { /* inputs loading; outputs are written below */
+  if (p.pdl == 1 && p.mode == VAL_GROUP_RANGE && !no_wait) { /* inputs loading; outputs are written below */
     val_pdl_wait();
     val_pdl_trigger();
   }

@@ -85,6 +85,9 @@ typedef struct val_attn_group_params {
                            ** after the prologue's loads (index mode: before reading the indices),
                            ** 2 = wait before any load (its keys come from that kernel) */
   int lean;                /* attn_union.cu: the producer's copies with ValWarpCopy (grp_lean=1) */
+  const int *ready;        /* decode v4 in a whole step (nsa_decode.cu): per (b, hkv) flags the kernel
+                           ** before sets when its indices are written; index mode waits on them
+                           ** (instead of pdl) and range mode waits for nothing. NULL elsewhere */
 } val_attn_group_params;
 
 cudaError_t val_launch_attn_group(const val_attn_group_params *p, cudaStream_t s, val_launch_info *info);
@@ -243,6 +246,13 @@ typedef struct val_decode_fused_params {
                                        ** top-n by radix select, the branch merge shared by the pair's
                                        ** CTAs (they wait for each other; the grid must be one wave) */
   int *counter_branches2;              /* v3: B * Hkv more arrival counters */
+  int v4;                              /* dec_fused=4: v3 with the top-n by bisection (topn_bisect)
+                                       ** and, in a whole step (sync), per (sequence, KV head) flags
+                                       ** in place of waiting for the whole kernel before */
+  int sync;                            /* v4: 1 when the three kernels run as one step; 0 when one
+                                       ** kernel runs alone (timed alone: nothing sets its flags) */
+  int *done_cmp;                       /* v4: B * Hkv counts of compressed CTAs finished */
+  int *ready_sel;                      /* v4: B * Hkv flags: the selection of the pair is written */
 } val_decode_fused_params;
 
 cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
