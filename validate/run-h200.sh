@@ -24,7 +24,7 @@
 # Env: OUT (default validate/h200-out, git-ignored), COMMIT (when the tree has no .git), BUILD
 #      (default validate/h200-build, git-ignored), STEPS, NCU_LIST, NCU=1 (adds the ncu step),
 #      DETAIL_LIST, DETAIL_KERNELS, SOURCE_KERNELS, SMOKE_GREP (check only the smoke configs whose
-#      id matches this regex).
+#      id matches this regex), VAL_TIMEOUT (seconds per smoke or matrix step).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -59,6 +59,8 @@ if has build || [ ! -x "$BUILD/validate/nsa_validate" ]; then
     cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 || { echo "BUILD FAILED"; tail -40 "$OUT/build.log"; exit 1; }
   grep -E "spill|warning" "$OUT/build.log" | sort -u | head -20
 fi
+# VAL_TIMEOUT (seconds): a hung kernel (a wait that never ends) costs one step, not the whole call.
+val() { if [ -n "${VAL_TIMEOUT:-}" ]; then timeout "$VAL_TIMEOUT" "$BUILD/validate/nsa_validate" "$@"; else "$BUILD/validate/nsa_validate" "$@"; fi; }
 has cpu && { ctest --test-dir "$BUILD" --output-on-failure -L cpu || status=1; }
 if has sanitize && command -v compute-sanitizer > /dev/null; then
   # Out-of-bounds accesses and reads of never-written device memory, on tiny configs of every kernel.
@@ -73,10 +75,10 @@ if has smoke; then
   smoke="$here/configs/smoke.txt"
   if [ -n "${SMOKE_GREP:-}" ]; then grep -E "^id=(${SMOKE_GREP})" "$smoke" > "$BUILD/smoke-subset.txt"; smoke="$BUILD/smoke-subset.txt"; fi
   echo "smoke list: ${SMOKE_GREP:-all} ($(grep -c '^id=' "$smoke") configs)" >> "$OUT/provenance.txt"
-  "$BUILD/validate/nsa_validate" -o "$OUT/smoke.csv" "$smoke" || status=1
+  val -o "$OUT/smoke.csv" "$smoke" || status=1
 fi
 if has matrix && [ -n "$MATRIX" ] && [ "$MATRIX" != "none" ]; then
-  "$BUILD/validate/nsa_validate" -o "$OUT/matrix.csv" "$MATRIX" || status=1
+  val -o "$OUT/matrix.csv" "$MATRIX" || status=1
 fi
 if has anchors; then
   python3 "$here/anchors.py" "$OUT/anchors.csv" || echo "anchors failed (not fatal)"
