@@ -50,7 +50,7 @@ static const int_field int_fields[] = {
     {"topn_fused", offsetof(val_config, topn_fused), 0, 1, 0, "nsa_fwd top-n inside the scores kernel (no top-n launch)"},
     {"gate_fused", offsetof(val_config, gate_fused), 0, 1, 0, "nsa_fwd gated combine in the window kernel (no combine launch)"},
     {"pdl", offsetof(val_config, pdl), 0, 1, 0, "decode kernels launched with programmatic dependent launch (full_decode; nsa_decode with dec_fused)"},
-    {"dec_fused", offsetof(val_config, dec_fused), 0, 4, 0, "nsa_decode in three launches (1: compressed, selection, selected + window + combine), two (2: the selection at the end of the compressed kernel, lean group bodies) or three again (3: lean bodies, the top-n by radix select, the branch merge shared by each pair's CTAs; 4: as 3 with the top-n by bisection and, in a whole step, flags per sequence and KV head in place of waiting for the kernel before)"},
+    {"dec_fused", offsetof(val_config, dec_fused), 0, 4, 0, "nsa_decode in three launches (1: compressed, selection, selected + window + combine), two (2: the selection at the end of the compressed kernel, lean group bodies) or three again (3: lean bodies, the top-n by radix select, the branch merge shared by each pair's CTAs; 4: as 3 with the top-n from per-warp thresholds and, in a whole step, flags per sequence and KV head in place of waiting for the kernel before)"},
     {"grp_lean", offsetof(val_config, grp_lean), 0, 1, 0, "lean copies: the group body of nsa_decode with dec_fused=1 (dec_fused=2 always), the union producer of nsa_fwd with sel_tok > 1"},
     {"split_kv", offsetof(val_config, split_kv), 0, 1024, 0, "decode KV splits (0 = auto)"},
     {"check", offsetof(val_config, check), 0, 1, 1, "compare with the CPU reference"},

@@ -18,7 +18,7 @@
 **   most of them address arithmetic of the copies; select took 21 us for 12 MB.
 ** v3 (dec_fused=3) is three launches with the lean bodies, the selection's top-n by radix select
 **   (topn_radix) and the branch merge shared by the CTAs of a pair, which wait for each other.
-** v4 (dec_fused=4) is v3 with the top-n by bisection (topn_bisect: 16 rounds of one barrier), and,
+** v4 (dec_fused=4) is v3 with the top-n from per-warp thresholds (topn_warps: three barriers), and,
 **   when the three run as one step (p.sync), flags per (sequence, KV head) in place of waiting for the
 **   whole kernel before: a pair's selection starts once its compressed CTAs are done (done_cmp), its
 **   selected CTAs once its top-n is written (ready_sel), and the window CTAs at once. Kernels timed
@@ -231,85 +231,82 @@ __device__ void topn_radix(const float *sc, int n_valid, int n, int32_t *out) {
   }
 }
 
-/* The same top-n again (v4), with few barriers: run 7's radix select saved 1 us of the selection's
-** ~19 (its histogram passes pile the scores' atomics onto the few bins their exponents share, and
-** each pass costs several barriers), and ncu's stall samples put the last CTA's tail at about half
-** of the kernel. Each thread holds BIS_K consecutive keys (key_of as in topn_radix) in registers;
-** the key T of the (n - 3)-th largest is built two bits at a time from the top (16 rounds: three
-** counts of keys >= a candidate, summed by warp reductions and one barrier a round); one exclusive
-** scan in index order then places the forced blocks, the keys above T and the lowest-indexed keys
-** equal to T. n_valid <= NT * BIS_K (2048 at 256 threads): the launcher checks it. */
-constexpr int BIS_K = 8;
+/* The same top-n again (v4) with three barriers. A CTA-wide bisection (16 rounds of one barrier
+** each) ran 4 us slower than topn_radix on the H200 (run 9 probe: ncu's samples put ~600 cycles in
+** each round), so the rounds run per warp instead: each warp finds T_w, the (n - 3)-th largest key
+** among its own 32 x TW_K consecutive keys (key_of as in topn_radix), two bits a round with one
+** warp reduction and no barrier. The overall (n - 3)-th largest key is at least L = max_w T_w, so
+** only keys >= L are candidates (about n of them); each candidate's rank among the candidates
+** (key descending, index ascending) is its overall rank, and the ranks below n - 3 plus the three
+** forced blocks are the selection, sorted ascending by one warp at the end. More than TW_CAP
+** candidates (ties) returns false: the caller then runs topn_radix. n_valid <= NT * TW_K. */
+constexpr int TW_K = 8, TW_CAP = 256;
 template <int NT>
-__device__ void topn_bisect(const float *sc, int n_valid, int n, int32_t *out) {
+__device__ bool topn_warps(const float *sc, int n_valid, int n, int32_t *out) {
   constexpr int NW = NT / 32;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  __shared__ int s_cnt[2][2][NW], s_tot[NW];
+  __shared__ unsigned s_key[TW_CAP], s_tw[NW];
+  __shared__ int s_idx[TW_CAP], s_sel[32], s_n;
   if (n_valid <= n) {
     for (int k = tid; k < n; k += NT) out[k] = k < n_valid ? k : -1;
-    return;
+    return true;
   }
-  const int cur = n_valid - 1, per = (n_valid + NT - 1) / NT, j0 = tid * per;
-  unsigned key[BIS_K];
+  const int cur = n_valid - 1, per = (n_valid + NT - 1) / NT, j0 = tid * per, need = n - 3;
+  unsigned key[TW_K];
 #pragma unroll
-  for (int e = 0; e < BIS_K; ++e) {
+  for (int e = 0; e < TW_K; ++e) {
     const int j = j0 + e;
     const bool in = e < per && j < n_valid, f = j == 0 || j == cur || j == cur - 1;
     const float v = in ? sc[j] : 0.f;
     key[e] = !in || f ? 0u : v > 0.f ? __float_as_uint(v) + 1u : 1u;
   }
-  const int need = n - 3;
-  unsigned T = 0xFFFFFFFFu; /* need = 0: no key is taken */
-  if (need > 0) {
-    T = 0u;
-    for (int round = 0, shift = 30; shift >= 0; ++round, shift -= 2) {
-      const unsigned c1 = T | (1u << shift), c2 = T | (2u << shift), c3 = T | (3u << shift);
-      unsigned n12 = 0, n3 = 0;
+  /* The warp's counts of keys >= three candidates fit 10 bits each (at most 32 x TW_K = 256). */
+  unsigned T = 0u;
+  for (int shift = 30; shift >= 0 && need > 0; shift -= 2) {
+    const unsigned c1 = T | (1u << shift), c2 = T | (2u << shift), c3 = T | (3u << shift);
+    unsigned cnt = 0;
 #pragma unroll
-      for (int e = 0; e < BIS_K; ++e) n12 += (key[e] >= c1) + ((key[e] >= c2) << 16), n3 += key[e] >= c3;
-      n12 = __reduce_add_sync(0xffffffffu, n12), n3 = __reduce_add_sync(0xffffffffu, n3);
-      if (lane == 0) s_cnt[round & 1][0][warp] = (int)n12, s_cnt[round & 1][1][warp] = (int)n3;
-      __syncthreads(); /* a round's buffer is rewritten two rounds later, after the next barrier */
-      int a = 0, c = 0;
-#pragma unroll
-      for (int w = 0; w < NW; ++w) a += s_cnt[round & 1][0][w], c += s_cnt[round & 1][1][w];
-      const int cnt1 = a & 0xFFFF, cnt2 = a >> 16;
-      T |= (c >= need ? 3u : cnt2 >= need ? 2u : cnt1 >= need ? 1u : 0u) << shift;
-    }
+    for (int e = 0; e < TW_K; ++e) cnt += (key[e] >= c1) + ((key[e] >= c2) << 10) + ((key[e] >= c3) << 20);
+    cnt = __reduce_add_sync(0xffffffffu, cnt);
+    const int n1 = cnt & 1023u, n2 = (cnt >> 10) & 1023u, n3 = cnt >> 20;
+    T |= (n3 >= need ? 3u : n2 >= need ? 2u : n1 >= need ? 1u : 0u) << shift;
   }
-  /* Exclusive scan, in index order, of (forced or above T) in the low half and (equal to T) in the
-  ** high half: entry j goes to gtf_before + min(eq_before, need_eq) when it is taken. */
-  unsigned mine = 0;
-#pragma unroll
-  for (int e = 0; e < BIS_K; ++e) {
-    const int j = j0 + e;
-    const bool in = e < per && j < n_valid, f = in && (j == 0 || j == cur || j == cur - 1);
-    mine += (f || key[e] > T ? 1u : 0u) * (in ? 1u : 0u) + (in && !f && key[e] == T ? 1u << 16 : 0u);
-  }
-  unsigned incl = mine;
-#pragma unroll
-  for (int o = 1; o < 32; o <<= 1) {
-    const unsigned t = __shfl_up_sync(0xffffffffu, incl, o);
-    if (lane >= o) incl += t;
-  }
-  if (lane == 31) s_tot[warp] = (int)incl;
+  if (lane == 0) s_tw[warp] = T;
+  if (tid == 0) s_n = 0;
   __syncthreads();
-  unsigned before = incl - mine, all = 0;
+  unsigned L = 1u; /* key 0: forced or out of range; never a candidate */
 #pragma unroll
-  for (int w = 0; w < NW; ++w) {
-    all += (unsigned)s_tot[w];
-    if (w < warp) before += (unsigned)s_tot[w];
-  }
-  const int need_eq = need - ((int)(all & 0xFFFF) - 3); /* keys equal to T still to take */
-  int gtf = (int)(before & 0xFFFF), eq = (int)(before >> 16);
+  for (int w = 0; w < NW; ++w) L = max(L, s_tw[w]);
+  if (need == 0) L = 0xFFFFFFFFu;
 #pragma unroll
-  for (int e = 0; e < BIS_K; ++e) {
-    const int j = j0 + e;
-    if (e >= per || j >= n_valid) break;
-    const bool f = j == 0 || j == cur || j == cur - 1, g = f || key[e] > T, q = !f && key[e] == T;
-    if (g || (q && eq < need_eq)) out[gtf + min(eq, need_eq)] = j;
-    gtf += g, eq += q;
+  for (int e = 0; e < TW_K; ++e) {
+    const bool c = key[e] >= L && key[e] != 0u;
+    const unsigned m = __ballot_sync(0xffffffffu, c);
+    int base = 0;
+    if (lane == 0 && m) base = atomicAdd(&s_n, __popc(m));
+    base = __shfl_sync(0xffffffffu, base, 0);
+    const int slot = base + __popc(m & ((1u << lane) - 1u));
+    if (c && slot < TW_CAP) s_key[slot] = key[e], s_idx[slot] = j0 + e;
   }
+  __syncthreads();
+  const int nc = s_n;
+  if (nc > TW_CAP) return false; /* uniform: every thread read the same s_n */
+  if (tid == 0) s_sel[need] = 0, s_sel[need + 1] = cur - 1, s_sel[need + 2] = cur;
+  for (int c = tid; c < nc; c += NT) {
+    const unsigned k = s_key[c];
+    const int j = s_idx[c];
+    int rank = 0;
+    for (int d = 0; d < nc; ++d) rank += s_key[d] > k || (s_key[d] == k && s_idx[d] < j);
+    if (rank < need) s_sel[rank] = j;
+  }
+  __syncthreads();
+  if (warp == 0) { /* n <= 32 entries, each lane one: its place is how many are smaller */
+    const int mine = lane < n ? s_sel[lane] : INT_MAX;
+    int pos = 0;
+    for (int o = 0; o < n; ++o) pos += s_sel[o] < mine;
+    if (lane < n) out[pos] = mine;
+  }
+  return true;
 }
 
 /* ---------------------------------------------------------------- v2: the selection inside cmp */
@@ -529,7 +526,7 @@ __device__ __forceinline__ float ld_other(const float *p) {
   return L2 ? __ldcg(p) : *p;
 }
 
-/* TOPN: 0 topn_cta (v1), 1 topn_radix (v3), 2 topn_bisect (v4: the pair's compressed CTAs are
+/* TOPN: 0 topn_cta (v1), 1 topn_radix (v3), 2 topn_warps (v4: the pair's compressed CTAs are
 ** waited for by a count, not the whole grid, when p.sync). */
 template <int TOPN>
 __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_fused_params p) {
@@ -613,8 +610,10 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
   for (int j = tid; j < n_valid; j += DS_NT) sc[j] = __ldcg(out_sc + j); /* L2: written by other CTAs */
   __syncthreads();
   int32_t *idx = p.idx + ((long long)b * a.heads_kv + hk) * p.n;
-  if (TOPN == 2 && n_valid <= DS_NT * BIS_K)
-    topn_bisect<DS_NT>(sc, n_valid, p.n, idx);
+  bool done = false;
+  if (TOPN == 2 && n_valid <= DS_NT * TW_K) done = topn_warps<DS_NT>(sc, n_valid, p.n, idx);
+  if (done)
+    ;
   else if (TOPN >= 1)
     topn_radix<DS_NT>(sc, n_valid, p.n, idx);
   else
@@ -824,8 +823,8 @@ extern "C" cudaError_t val_launch_decode_select(const val_decode_fused_params *p
   if (smem > 227 * 1024) return cudaErrorInvalidValue;
   const dim3 grid((unsigned)((p->n_sel + p->chunk_blocks - 1) / p->chunk_blocks), (unsigned)p->cmp.heads_kv,
                   (unsigned)p->cmp.batch);
-  if (p->v4) /* topn_bisect holds at most DS_NT * BIS_K scores; beyond, the kernel runs topn_radix */
-    return val_launch(decode_select_kernel<2>, "decode_select_bisect", grid, dim3(DS_NT), smem, s, info, *p, p->cmp.pdl);
+  if (p->v4) /* topn_warps holds at most DS_NT * TW_K scores and TW_CAP candidates; beyond, topn_radix */
+    return val_launch(decode_select_kernel<2>, "decode_select_warps", grid, dim3(DS_NT), smem, s, info, *p, p->cmp.pdl);
   return p->v3 ? val_launch(decode_select_kernel<1>, "decode_select_radix", grid, dim3(DS_NT), smem, s, info, *p,
                             p->cmp.pdl)
                : val_launch(decode_select_kernel<0>, "decode_select", grid, dim3(DS_NT), smem, s, info, *p,

@@ -246,7 +246,7 @@ typedef struct val_decode_fused_params {
                                        ** top-n by radix select, the branch merge shared by the pair's
                                        ** CTAs (they wait for each other; the grid must be one wave) */
   int *counter_branches2;              /* v3: B * Hkv more arrival counters */
-  int v4;                              /* dec_fused=4: v3 with the top-n by bisection (topn_bisect)
+  int v4;                              /* dec_fused=4: v3 with the top-n from per-warp thresholds (topn_warps)
                                        ** and, in a whole step (sync), per (sequence, KV head) flags
                                        ** in place of waiting for the whole kernel before */
   int sync;                            /* v4: 1 when the three kernels run as one step; 0 when one
