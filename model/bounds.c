@@ -92,9 +92,15 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   bt[SIM_BOUND_LATENCY] = path * step_s + waves_ceil * extra_s + fill_s + w->serial_trips * lat_s;
   /* Where the bandwidth share of a step is the longer, the path is HBM's: the stream plus what
   ** it cannot overlap (the first tiles, the prologue and epilogue). */
-  if (step_bw / ahead > step_s)
-    bt[SIM_BOUND_HBM] = fmax(bt[SIM_BOUND_HBM], waves_ceil * (w->iters_per_cta * step_bw / ahead + extra_s) +
+  if (step_bw / ahead > step_s) {
+    /* A last, partial wave shares the bandwidth among fewer CTAs: its steps take the longer of
+    ** their instructions and its own CTAs' share, not a full wave's. */
+    double last = ctas - (waves_ceil - 1.0) * resident;
+    double last_bw = fmax(step_s, step_bw * last / resident / ahead);
+    bt[SIM_BOUND_HBM] = fmax(bt[SIM_BOUND_HBM], (waves_ceil - 1.0) * w->iters_per_cta * step_bw / ahead +
+                                                    w->iters_per_cta * last_bw + waves_ceil * extra_s +
                                                     fill_s + w->serial_trips * lat_s);
+  }
   bt[SIM_BOUND_LAUNCH] = (w->launches > 1 ? w->launches : 1.0) * a->launch.overhead_s;
 
   double softmax = bt[SIM_BOUND_FP32] + bt[SIM_BOUND_SFU];

@@ -322,7 +322,7 @@ void mdl_split_decode_work(const spec_workload *wl, spec_kernel_id map,
   /* The validation kernel is the group kernel (val_group.cuh), one row tile per CTA, at its own
   ** measured issue interval (kstream.h SPEC_GRP_ISSUE_*). */
   w->warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE(s.dk);
-  w->warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
+  w->warp_instr_fixed = spec_grp_instr_fixed_g(m->warps, s.dv, s.g);
   w->issue_cycles = SPEC_GRP_ISSUE_CYCLES;
   w->issue_warps = SPEC_GRP_ISSUE_WARPS;
   w->issue_slope = SPEC_GRP_ISSUE_SLOPE;

@@ -115,6 +115,10 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
     w.loads_serial = 1;
     w.warp_instr_per_iter = rows_per_round * SPEC_MEAN_INSTR_PER_ROW;
     w.warp_instr_fixed = SPEC_MEAN_INSTR_FIXED;
+    /* Its loads go from L1 straight to registers (val_mean_chunk8, nsa_compress.cu: no shared
+    ** memory, no cp.async), so its bytes cross the SM's L1/shared-memory data port once, not
+    ** twice as a tile kernel's do (cp.async writes the tile, ldmatrix reads it back). */
+    w.smem_bytes = w.l2_read_bytes;
   }
   if (mlp && scale_bwd <= 1 && m->mma == SPEC_MMA_SYNC) {
     /* The validation's MLP (kstream.h "The MLP compression"): its own grid, a CTA per 64 rows
@@ -355,7 +359,7 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
   w.iters_per_cta = s.n * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE(s.dk);
-  w.warp_instr_fixed = spec_grp_instr_fixed(m->warps, s.dv);
+  w.warp_instr_fixed = spec_grp_instr_fixed_g(m->warps, s.dv, s.g);
   w.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
   w.issue_warps = SPEC_GRP_ISSUE_WARPS;
   w.issue_slope = SPEC_GRP_ISSUE_SLOPE;

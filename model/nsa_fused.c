@@ -110,7 +110,7 @@ static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double
     /* The lean body's stream (kstream.h): its tiles store the logits; the pool's count stays. It
     ** issues at its own measured interval (SPEC_DEC_CMP_LEAN_ISSUE_*), not the group forward's. */
     const spec_mapping *m = &wl->kernel[SPEC_K_CMP_ATTN];
-    w.warp_instr_fixed += spec_grp_lean_instr_fixed(m->warps, s.dv, 0) - spec_grp_instr_fixed(m->warps, s.dv);
+    w.warp_instr_fixed += spec_grp_lean_instr_fixed_g(m->warps, s.dv, 0, s.g) - spec_grp_instr_fixed_g(m->warps, s.dv, s.g);
     w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 1);
     w.issue_cycles = SPEC_DEC_CMP_LEAN_ISSUE_CYCLES;
     w.issue_warps = SPEC_DEC_CMP_LEAN_ISSUE_WARPS;
@@ -221,7 +221,7 @@ static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, s
   w.tail_instr = ceil(s.g * s.dv / 4.0 / nt) * SPEC_FUSED_MERGE_INSTR_PER_ITEM;
   if (spec_decode_lean(wl)) { /* the lean body's stream; the merge's source is unchanged */
     w.warp_instr_per_iter = spec_grp_lean_instr_per_tile(s.dk, 0);
-    w.warp_instr_fixed = spec_grp_lean_instr_fixed(wl->kernel[SPEC_K_SELECTED].warps, s.dv, 1);
+    w.warp_instr_fixed = spec_grp_lean_instr_fixed_g(wl->kernel[SPEC_K_SELECTED].warps, s.dv, 1, s.g);
   }
   if (spec_decode_v3(wl)) {
     /* fused3: the pair's CTAs wait for each other, then each merges 1 / parts of the items. The

@@ -388,11 +388,23 @@ static inline double spec_grp_instr_per_tile(double dk) {
 #define SPEC_GRP_MERGE_ROWS 16.0
 #define SPEC_GRP_PROFILE_WARPS 4.0
 
-/* The group CTA body's fixed warp instructions with `warps` warps and head dim d_v. */
-static inline double spec_grp_instr_fixed(double warps, double dv) {
-  double passes = SPEC_GRP_MERGE_ROWS * dv / (32.0 * warps);
+/* The merge's rows are the group's query heads (`i < group * DV`), not the Q tile's 16 padded rows:
+** a group of 8 heads (64 query heads over 8 KV heads) makes half the passes of the profiled 16
+** (val_group.cuh; the lean merge likewise, `i < group * (DV / 4)`). At most the tile's 16. */
+static inline double spec_grp_merge_rows(double group) {
+  return group > 0 && group < SPEC_GRP_MERGE_ROWS ? group : SPEC_GRP_MERGE_ROWS;
+}
+
+/* The group CTA body's fixed warp instructions with `warps` warps, head dim d_v and `group` query
+** heads per KV head (the profiled 16 where group is 0). */
+static inline double spec_grp_instr_fixed_g(double warps, double dv, double group) {
+  double passes = ceil(spec_grp_merge_rows(group) * dv / (32.0 * warps));
   double profiled = SPEC_GRP_MERGE_ROWS * 128.0 / (32.0 * SPEC_GRP_PROFILE_WARPS);
   return SPEC_GRP_INSTR_FIXED + SPEC_GRP_MERGE_INSTR_PER_PASS * (passes - profiled);
+}
+/* The same with the 16-head group every configuration up to 8k has (what the cycle engine uses). */
+static inline double spec_grp_instr_fixed(double warps, double dv) {
+  return spec_grp_instr_fixed_g(warps, dv, 0);
 }
 /* The group kernel's own issue interval: 4.62 cycles per issued instruction at 11.93 warps per SM,
 ** 2.98 per scheduler (ncu of attn_group_kernel<128,128,64,2>, the selected forward of nsa_d128_16k:
@@ -486,11 +498,14 @@ static inline double spec_grp_lean_instr_per_tile(double dk, int logits) {
 
 /* The lean body's fixed warp instructions with `warps` warps and head dim d_v; branch: the branch
 ** kernel's CTA (its arrival), else the compressed kernel's. */
-static inline double spec_grp_lean_instr_fixed(double warps, double dv, int branch) {
-  double passes = SPEC_GRP_MERGE_ROWS * dv / 4.0 / (32.0 * warps);
+static inline double spec_grp_lean_instr_fixed_g(double warps, double dv, int branch, double group) {
+  double passes = ceil(spec_grp_merge_rows(group) * dv / 4.0 / (32.0 * warps));
   double profiled = SPEC_GRP_MERGE_ROWS * 128.0 / 4.0 / (32.0 * SPEC_GRP_PROFILE_WARPS);
   return (branch ? SPEC_GRP_LEAN_BRANCH_INSTR_FIXED : SPEC_GRP_LEAN_INSTR_FIXED) +
          SPEC_GRP_LEAN_MERGE_INSTR_PER_PASS * (passes - profiled);
+}
+static inline double spec_grp_lean_instr_fixed(double warps, double dv, int branch) {
+  return spec_grp_lean_instr_fixed_g(warps, dv, branch, 0);
 }
 /* The plain fused compressed decode kernel's own issue interval (decode_cmp_kernel<128,128,64,2>,
 ** the fused nsa.decode.cmp): ncu's Warp Cycles Per Issued Instruction 6.36 at 11.33 achieved warps
