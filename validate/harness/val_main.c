@@ -2054,9 +2054,9 @@ static int count_def(pipe *P, const stage_def *sd, stage_row *row) {
       row->bytes += B * Hk * P->n_sel * 4.0 + (double)P->n[S_IDX] * 4 + rows_o * (dv + 1) * 4.0 * sd->splits + o_b + l_b;
     break;
   }
-  case OP_DEC_SELECT: /* the decode selection, plus merging the compressed partials */
+  case OP_DEC_SELECT: /* the decode selection, plus merging the compressed partials (v4: their lse only) */
     row->bytes = (double)P->n[S_LOGITS] * 4 + B * Hk * P->n_sel * 4.0 + (double)P->n[S_IDX] * 4 +
-                 rows_o * (dv + 1) * 4.0 * sd->aux + o_b + l_b;
+                 (c->dec_fused == 4 ? rows_o * 4.0 * sd->aux + l_b : rows_o * (dv + 1) * 4.0 * sd->aux + o_b + l_b);
     break;
   case OP_DEC_BRANCH: { /* the selected and window group kernels, plus their gated merge */
     stage_def d = *sd;
@@ -2068,6 +2068,10 @@ static int count_def(pipe *P, const stage_def *sd, stage_row *row) {
     row->flops += r2.flops;
     row->bytes += r2.bytes + (double)(P->n[S_OPS] + P->n[S_LPS] + P->n[S_OPW] + P->n[S_LPW]) * 4 + 2 * o_b +
                   rows_o * 3 * 2;
+    if (c->dec_fused == 4) { /* v4 merges the compressed partials here and writes o_cmp */
+      const stage_def *cs = stage_of(P, OP_DEC_CMP);
+      row->bytes += rows_o * (dv + 1) * 4.0 * (cs ? cs->splits : 1) + o_b;
+    }
     break;
   }
   default:

@@ -22,7 +22,9 @@
 **   when the three run as one step (p.sync), flags per (sequence, KV head) in place of waiting for the
 **   whole kernel before: a pair's selection starts once its compressed CTAs are done (done_cmp), its
 **   selected CTAs once its top-n is written (ready_sel), and the window CTAs at once. Kernels timed
-**   alone (sync = 0) wait as v3's do, since nothing else sets their flags then.
+**   alone (sync = 0) wait as v3's do, since nothing else sets their flags then. Its selection
+**   loads the logits with the split lse in one round and leaves the compressed output's merge to
+**   the branch kernel's shared merge (which writes o_cmp), one memory round less on its chain.
 ** The CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident: their
 **   launchers check it against the occupancy, and the grids are sized to one wave.
 ** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
@@ -547,16 +549,41 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
   }
   float *lsp = ds_smem; /* [splits][16]: the split lse of the group's heads */
 
+  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1;
+  const int n_valid = min(q_pos / p.sel_len + 1, p.n_sel);
+  const int j0 = chunk * p.chunk_blocks, j1 = min(j0 + p.chunk_blocks, n_valid);
+  const int i_lo = R * j0 - H, i_hi = R * j1; /* this chunk's compressed tokens [i_lo, i_hi) */
+  float *pc = lsp + a.splits * 16;            /* [chunk_blocks * R + H] */
+  float *out_sc = p.scores + ((long long)b * a.heads_kv + hk) * p.n_sel;
+  const float *lg = a.logits + ((long long)b * a.heads_kv + hk) * 16 * n_cmp;
+  /* Token i's Eq. 8 term is read when its compressed block lies fully in the past. */
+  auto in_past = [&](int i) { return i >= 0 && i < i_hi && i < n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= q_pos; };
+  /* V4: the thread's first two tokens' logits are in flight with the split lse below (one memory
+  ** round where v1 and v3 take three: lse, the o_cmp merge, logits). */
+  float x4[2][16];
+  if (V4) {
+#pragma unroll
+    for (int u = 0; u < 2; ++u) {
+      const int i = i_lo + tid + u * DS_NT;
+      const bool ok = j0 < j1 && in_past(i);
+#pragma unroll
+      for (int h = 0; h < 16; ++h) x4[u][h] = ok && h < group ? __ldcg(lg + (long long)h * n_cmp + i) : -INFINITY;
+    }
+  }
+
   /* All split lse at once (one memory latency, not one per split), then each head's lse as
   ** split_combine_kernel computes it. */
   const long long r0 = (long long)b * a.heads_q + hk * group;
   for (int i = tid; i < a.splits * group; i += DS_NT)
     lsp[(i / group) * 16 + i % group] = ld_other<V4>(a.lse_part + (i / group) * n_rows + r0 + i % group);
   __syncthreads();
-  if (tid < 16) merge_split_lse(lsp, a.splits, group, tid, m_h, l_h, lse2);
+  if (tid < 16) {
+    const float lse = merge_split_lse(lsp, a.splits, group, tid, m_h, l_h, lse2);
+    if (V4 && chunk == 0 && tid < group) p.lse_cmp[r0 + tid] = lse; /* V4: o_cmp is merged in the branch kernel */
+  }
   __syncthreads();
   /* This CTA's share of the compressed branch's merged output. */
-  for (int h = chunk; h < group; h += gridDim.x) {
+  for (int h = chunk; h < group && !V4; h += gridDim.x) {
     const long long r = r0 + h;
     const float m = m_h[h], l = l_h[h], m_use = m == -INFINITY ? 0.f : m;
     const float inv = l > 0.f ? 1.f / l : 0.f;
@@ -572,23 +599,26 @@ __global__ void __launch_bounds__(DS_NT) decode_select_kernel(const val_decode_f
 
   /* Eq. 8 and 10 for the compressed blocks this chunk's selection blocks cover (Eq. 9: block j
   ** sums p_cmp[R(j+1) - 1 - m - n], m < R, n <= H), then the blocks' scores. */
-  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1;
-  const int n_valid = min(q_pos / p.sel_len + 1, p.n_sel);
-  const int j0 = chunk * p.chunk_blocks, j1 = min(j0 + p.chunk_blocks, n_valid);
-  float *pc = lsp + a.splits * 16; /* [chunk_blocks * R + H] */
-  float *out_sc = p.scores + ((long long)b * a.heads_kv + hk) * p.n_sel;
   if (j0 < j1) {
-    const int i_lo = R * j0 - H, i_hi = R * j1; /* [i_lo, i_hi) */
-    const float *lg = a.logits + ((long long)b * a.heads_kv + hk) * 16 * n_cmp;
-    for (int i = i_lo + tid; i < i_hi; i += DS_NT) {
+    auto p_of = [&](const float *x) {
       float v = 0.f;
-      if (i >= 0 && i < n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= q_pos) { /* block fully in the past */
+#pragma unroll
+      for (int h = 0; h < 16; ++h)
+        if (lse2[h] > -INFINITY && x[h] > -INFINITY) v += exp2f(x[h] - lse2[h]);
+      return v;
+    };
+    if (V4) {
+#pragma unroll
+      for (int u = 0; u < 2; ++u)
+        if (i_lo + tid + u * DS_NT < i_hi) pc[tid + u * DS_NT] = p_of(x4[u]);
+    }
+    for (int i = i_lo + tid + (V4 ? 2 * DS_NT : 0); i < i_hi; i += DS_NT) {
+      float v = 0.f;
+      if (in_past(i)) { /* block fully in the past */
         float x[16];
 #pragma unroll
         for (int h = 0; h < 16; ++h) x[h] = h < group ? ld_other<V4>(lg + (long long)h * n_cmp + i) : -INFINITY;
-#pragma unroll
-        for (int h = 0; h < 16; ++h)
-          if (lse2[h] > -INFINITY && x[h] > -INFINITY) v += exp2f(x[h] - lse2[h]);
+        v = p_of(x);
       }
       pc[i - i_lo] = v;
     }
@@ -669,18 +699,22 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
 
   /* Both branches' split lse for the group's heads at once into the drained K/V ring, then per
   ** head the weights exp(lse_s - max) / sum (as gate_combine_split_kernel), then the outputs. */
-  const int group = p.slc.heads_q / p.slc.heads_kv, ss = p.slc.splits;
+  /* V4 also merges the compressed branch's splits here (after the selected and window ones), which
+  ** the selection kernel did in v1 and v3, so that kernel's chain has one memory round less. */
+  const int group = p.slc.heads_q / p.slc.heads_kv, ss = p.slc.splits, all = per + (V4 ? p.cmp.splits : 0);
   const long long rows = (long long)p.slc.batch * p.slc.heads_q, r0 = (long long)b * p.slc.heads_q + hk * group;
-  float *w = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [per][16] */
-  for (int i = threadIdx.x; i < per * group; i += C::NT) {
+  float *w = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [all][16] */
+  for (int i = threadIdx.x; i < all * group; i += C::NT) {
     const int sp = i / group, h = i % group;
-    w[sp * 16 + h] = sp < ss ? __ldcg(p.slc.lse_part + sp * rows + r0 + h) : __ldcg(p.win.lse_part + (sp - ss) * rows + r0 + h);
+    w[sp * 16 + h] = sp < ss    ? __ldcg(p.slc.lse_part + sp * rows + r0 + h)
+                     : sp < per ? __ldcg(p.win.lse_part + (sp - ss) * rows + r0 + h)
+                                : __ldcg(p.cmp.lse_part + (sp - per) * rows + r0 + h);
   }
   __syncthreads();
   if (threadIdx.x < group) {
     const int h = threadIdx.x;
-    for (int br = 0; br < 2; ++br) {
-      const int s0 = br ? ss : 0, s1 = br ? per : ss;
+    for (int br = 0; br < (V4 ? 3 : 2); ++br) {
+      const int s0 = br == 2 ? per : br ? ss : 0, s1 = br == 2 ? all : br ? per : ss;
       float m = -INFINITY;
       for (int sp = s0; sp < s1; ++sp) m = fmaxf(m, w[sp * 16 + h]);
       const float m_use = m == -INFINITY ? 0.f : m;
@@ -698,10 +732,13 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
     const __nv_bfloat16 *gt = static_cast<const __nv_bfloat16 *>(p.gates) + r * 3;
     const float g0 = __bfloat162float(gt[0]), g1 = __bfloat162float(gt[1]), g2 = __bfloat162float(gt[2]);
     const float4 os = split_merge4(p.slc, w + h, rows, r, d), ow = split_merge4(p.win, w + ss * 16 + h, rows, r, d);
-    const __nv_bfloat16 *oc = static_cast<const __nv_bfloat16 *>(p.o_cmp) + r * DV + d;
+    __nv_bfloat16 *oc = static_cast<__nv_bfloat16 *>(p.o_cmp) + r * DV + d;
     float2 c01, c23;
-    if (V4) { /* through L2: the selection grid wrote it, maybe still running */
-      const uint2 u = __ldcg(reinterpret_cast<const uint2 *>(oc));
+    if (V4) { /* the compressed branch's output, rounded to bf16 as v3's selection kernel stores it */
+      const float4 o4 = split_merge4(p.cmp, w + per * 16 + h, rows, r, d);
+      uint2 u;
+      u.x = val_pack_bf16(o4.x, o4.y), u.y = val_pack_bf16(o4.z, o4.w);
+      *reinterpret_cast<uint2 *>(oc) = u;
       c01 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&u.x));
       c23 = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&u.y));
     } else {
@@ -839,7 +876,8 @@ extern "C" cudaError_t val_launch_decode_branches(const val_decode_fused_params 
   if (p->v3 && !waiting_grid_fits(true, p->slc,
                                    (long long)p->slc.batch * p->slc.heads_kv * (p->slc.splits + p->win.splits), p->v4))
     return cudaErrorInvalidConfiguration;
-  if ((size_t)(p->slc.splits + p->win.splits) * 16 * 4 > (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
+  if ((size_t)(p->slc.splits + p->win.splits + (p->v4 ? p->cmp.splits : 0)) * 16 * 4 >
+      (size_t)2 * p->cmp.stages * 32 * (p->cmp.d_qk + p->cmp.d_v))
     return cudaErrorInvalidValue; /* the merge's weights live in the K/V ring (stages x 32 keys at least) */
   const val_attn_group_params &a = p->slc;
   return launch_attention(true, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * (a.splits + p->win.splits))), s,
