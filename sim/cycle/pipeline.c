@@ -267,6 +267,7 @@ static void split_decode_kernel(ctx *c, cyc_kernel *kp, const char *name, spec_k
   if (m->mma == SPEC_MMA_SYNC) {
     k.instr_per_tile = spec_grp_instr_per_tile((double)s.dk);
     k.instr_fixed = spec_grp_instr_fixed((double)m->warps, (double)s.dv);
+    k.code_bytes = SPEC_GRP_CODE_BYTES;
     k.issue_cycles = SPEC_GRP_ISSUE_CYCLES; /* its own measured interval (kstream.h) */
     k.issue_warps = SPEC_GRP_ISSUE_WARPS;
     k.issue_slope = SPEC_GRP_ISSUE_SLOPE;
@@ -608,6 +609,7 @@ static sim_status selected_fwd(ctx *c) {
   if (k.tok_per_cta <= 1 && c->wl->kernel[SPEC_K_SELECTED].mma == SPEC_MMA_SYNC) { /* the group kernel (val_group.cuh) */
     k.instr_per_tile = spec_grp_instr_per_tile((double)s.dk);
     k.instr_fixed = spec_grp_instr_fixed((double)c->wl->kernel[SPEC_K_SELECTED].warps, (double)s.dv);
+    k.code_bytes = SPEC_GRP_CODE_BYTES;
     k.issue_cycles = SPEC_GRP_ISSUE_CYCLES;
     k.issue_warps = SPEC_GRP_ISSUE_WARPS;
     k.issue_slope = SPEC_GRP_ISSUE_SLOPE;

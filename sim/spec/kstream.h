@@ -376,6 +376,16 @@ static inline double spec_mlp_instr_per_slice(double d) {
 ** do not): 168 per tile at d 192, 42 per 16. (The source's count alone, one cp.async and an
 ** ldmatrix with two mma, would give about 7.) */
 #define SPEC_GRP_INSTR_PER_16DK 42.0
+/* The group kernel's code: 51,952 bytes of SASS (attn_group_kernel<128,128,64,3>, cuobjdump -sass
+** of the measured build, reports/measurements/h200/2026-11-29-h200-source-v1-decode.sass.gz; 16 B
+** per instruction). ncu profiles every kernel from a cold L2 (--cache-control all), so a launch's
+** instructions come from HBM once, through the L2 on the SMs' instruction path, not the tex unit:
+** DRAM reads rise by the code the warps run and the L2 tex read sectors do not. The committed ncu
+** counters show it as a constant per launch: the 16 split-KV group decodes up to 8k
+** (cmp_attn, selected, window and full decode, batch 1 and 8, d 128 and 192) read 43.5-49.4 KB
+** from DRAM beyond their data, whatever their batch and head dim, with their L2 tex reads matched
+** (reports/validation-h200-notes.md, eighteenth round). */
+#define SPEC_GRP_CODE_BYTES 51952.0
 
 /* The group CTA body's warp instructions per K/V tile at head dim d_qk. */
 static inline double spec_grp_instr_per_tile(double dk) {
