@@ -340,13 +340,16 @@ START_TEST(default_decode_unchanged) {
   cyc_opts co = {CYC_FIDELITY_TILE, NULL, NULL, 0};
   ck_assert_int_eq(cyc_run(&a, &w, &co, &r, &d), SIM_OK);
   /* The group decodes' HBM reads include the kernel's code, 51,952 B per launch (kstream.h
-  ** SPEC_GRP_CODE_BYTES; cmp_attn 84062208, selected 21168128, window 10682368 before it). */
+  ** SPEC_GRP_CODE_BYTES; cmp_attn 84062208, selected 21168128, window 10682368 before it). The
+  ** L2 of 60 MiB that the lent H200 reports (arch/h200.yaml, was the datasheet's 50 MB): 20% more
+  ** sets per slice move which of cmp_attn's lines share a set, and its copies' L2 round trips end
+  ** 60 cycles sooner (61111 -> 61051); no byte count changes, as this step's data fit either L2. */
   static const struct {
     const char *name;
     uint64_t cycles, hbm_read, l2_read;
     double flops;
   } want[] = {{"nsa.compress.step", 3599, 381044, 381959, 213632},
-              {"nsa.cmp_attn.decode", 61111, 84114160, 85635072, 1352663040},
+              {"nsa.cmp_attn.decode", 61051, 84114160, 85635072, 1352663040},
               {"nsa.select_scores", 32937, 8374759, 8388608, 6617600},
               {"nsa.selected.decode", 32400, 21220080, 22740992, 338165760},
               {"nsa.window.decode", 19754, 10734320, 12058624, 169082880},
@@ -360,7 +363,7 @@ START_TEST(default_decode_unchanged) {
     ck_assert_uint_eq(k->l2_read_bytes, want[i].l2_read);
     ck_assert_double_eq_tol(k->flops, want[i].flops, 1e-9 * want[i].flops);
   }
-  ck_assert_double_eq_tol(r.main.total_time_s, 1.127567964e-04, 1e-9 * 1.127567964e-04);
+  ck_assert_double_eq_tol(r.main.total_time_s, 1.127240095e-04, 1e-9 * 1.127240095e-04);
 }
 END_TEST
 

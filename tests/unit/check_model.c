@@ -241,7 +241,7 @@ START_TEST(reuse_model) {
   spec_workload w;
   load(SRC "/arch/h200.yaml", SRC "/workloads/full-paper.yaml", NULL, 0, &a, &w);
   double eff = mdl_l2_effective_bytes(&a);
-  ck_assert_double_eq(eff, 52428800.0 / 2);
+  ck_assert_double_eq(eff, 62914560.0 / 2);
   /* Fits: read once. */
   ck_assert_double_eq(mdl_reuse_hbm(&a, 1e6, 1e9, 10), 1e6);
   /* Does not fit: once per group of sharers, less what L2 keeps. */

@@ -38,7 +38,7 @@ START_TEST(load_h200) {
   ck_assert_str_eq(a.name, "h200");
   ck_assert_uint_eq(a.sm.count, 132);
   ck_assert_uint_eq(a.sm.smem_per_cta_bytes, 232448);
-  ck_assert_uint_eq(a.l2.bytes, 52428800);
+  ck_assert_uint_eq(a.l2.bytes, 62914560);
   ck_assert_double_eq(a.hbm.bandwidth, 4.8e12);
   ck_assert_double_eq(a.efficiency.tensor, 0.80);
   ck_assert_int_eq(a.copy.tma, 1);
