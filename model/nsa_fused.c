@@ -18,6 +18,12 @@
 ** (kstream.h spec_v2_*); and nsa.decode.branches with the lean body. fused3 runs fused_lean's
 ** three kernels; the selection's last CTA picks the top-n by radix select (kstream.h
 ** spec_topn_radix_instr) and the branch kernel's CTAs of a unit share its merge (spec_v3_merge_instr).
+** fused4 runs fused3's with the top-n from per-warp thresholds (spec_topn_warps_instr), the
+** selection's front without the compressed output's merge and with its logits in flight with the
+** split lse (one memory round, not three), and the shared branch merge merging the compressed
+** branch's splits too and writing o_cmp (spec_v4_merge_instr). Each kernel is the one timed alone:
+** the whole step's per-pair flags (done_cmp, ready_sel) are not modelled, so its total is the
+** kernels' sum as for every fused step.
 */
 #include <math.h>
 
@@ -171,14 +177,31 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
   w.tail_bytes = s.nsel * 4.0;
   w.tail_fp32 = s.nsel * log2(s.n);
   w.tail_barriers = 0.0;
-  int radix = spec_decode_v3(wl);
+  int radix = spec_decode_v3(wl) && !spec_decode_v4(wl);
   w.tail_instr = spec_fused_select_tail_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0, radix);
   w.tail_issue_cycles = radix ? SPEC_RADIX_TAIL_ISSUE_CYCLES : SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES;
+  if (spec_decode_v4(wl)) {
+    /* fused4: no o_cmp merge here (the branch kernel's shared merge runs it): its exp, FLOPs,
+    ** partials and o_cmp store leave; the lse_cmp rows stay. The front's measured stream less the
+    ** merge's instructions (kstream.h spec_v4_front_instr); its interval holds three dependent
+    ** memory rounds (lse, partials, logits), of which one remains: the logits are in flight with
+    ** the lse. The top-n by topn_warps (its source count with the scores' read-back) at topn_cta's
+    ** measured interval, the same last CTA of 8 warps. */
+    w.sfu_ops -= s.units * s.g * sc;
+    w.fp32_flops -= s.units * s.g * sc * (s.dv * 2.0 + 4.0);
+    w.l2_read_bytes -= partials;
+    w.hbm_read_bytes -= partials;
+    w.hbm_write_bytes -= s.units * s.g * s.dv * s.e;
+    w.warp_instr_fixed = spec_v4_front_instr(sc, s.dv);
+    w.sync_trips = -2.0;
+    w.tail_instr = spec_topn_warps_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
+    w.tail_issue_cycles = SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES;
+  }
   (void)picks;
   return mdl_emit(a, wl, &w, p, d);
 }
 
-static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, sim_pipeline *p,
+static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, double sc, sim_pipeline *p,
                                   sim_diag *d) {
   fshape s = fshape_of(wl);
   /* One compiled kernel runs both branches: kernel.selected's mapping; the window's CTAs take
@@ -242,6 +265,21 @@ static sim_status branches_kernel(const spec_arch *a, const spec_workload *wl, s
     w.tail_barriers = 3.0;
     w.tail_instr = spec_v3_merge_instr(nt, parts, s.g, s.dv);
   }
+  if (spec_decode_v4(wl)) {
+    /* fused4: the shared merge also merges the compressed branch's sc splits (their lse read by
+    ** every CTA, their partials once, from L2 as the selection read them in fused3) and writes o_cmp
+    ** (bf16) instead of reading it; each CTA's share of it in its tail. */
+    double cpart = rows * sc * (s.dv * 4.0 + 4.0);
+    w.fp32_flops += rows * sc * (s.dv * 2.0 + 4.0);
+    w.sfu_ops += rows * sc;
+    w.l2_read_bytes += cpart - rows * s.dv * s.e + s.units * parts * sc * s.g * 4.0;
+    w.hbm_read_bytes += cpart - rows * s.dv * s.e;
+    w.hbm_write_bytes += rows * s.dv * s.e;
+    w.tail_bytes += s.g * sc * (s.dv * 4.0 + 4.0) / parts + s.g * sc * 4.0;
+    w.tail_fp32 += s.g * sc * (s.dv * 2.0 + 4.0) / parts;
+    w.tail_sfu += s.g * sc / parts;
+    w.tail_instr = spec_v4_merge_instr(nt, parts, sc, s.g, s.dv);
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 
@@ -252,6 +290,6 @@ sim_status mdl_nsa_decode_fused(const spec_arch *a, const spec_workload *wl, sim
   if (st == SIM_OK && !spec_decode_two_launch(wl)) /* fused2 selects inside cmp_select */
     st = select_kernel(a, wl, sc, p, d);
   if (st == SIM_OK)
-    st = branches_kernel(a, wl, p, d);
+    st = branches_kernel(a, wl, sc, p, d);
   return st;
 }

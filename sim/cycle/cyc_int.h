@@ -176,7 +176,10 @@ typedef struct cyc_kernel {
     double topn_instr;      /* DEC_SELECT: the top-n's warp instructions per unit (kstream.h) */
     double merge_fp32;      /* per split partial of one head merged */
     uint32_t v2_topn;       /* FLASH_Q of fused2: the last CTA of a unit runs the top-n tail */
-    uint32_t radix_barriers; /* DEC_SELECT of fused3: topn_radix's barriers (its tail's steps) */
+    uint32_t radix_barriers; /* DEC_SELECT of fused3 / fused4: the top-n's barriers (its tail's steps) */
+    uint32_t no_merge;      /* DEC_SELECT of fused4: no o_cmp merge (the branch merge runs it) */
+    const struct cyc_kernel *part_c; /* DEC_BRANCHES of fused4: the compressed kernel, whose split
+                                     ** partials the shared merge also merges (o_cmp stored) */
     uint32_t coop;          /* DEC_BRANCHES of fused3: every CTA merges 1 / per_unit of the outputs */
   } fz;
   const spec_workload *wl;

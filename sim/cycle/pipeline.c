@@ -837,7 +837,12 @@ static sim_status fused_decode(ctx *c) {
   ksel.fz.topn_instr = spec_topn_instr((double)nsel, (double)n, (double)forced,
                                        SPEC_FUSED_SELECT_WARPS * 32.0);
   ksel.fz.merge_fp32 = 2.0 * (double)s.dv + 4.0;
-  if (spec_decode_v3(c->wl)) { /* fused3: topn_radix (kstream.h), its passes' barriers the tail's steps */
+  if (spec_decode_v4(c->wl)) { /* fused4: topn_warps (kstream.h), its barriers the tail's steps; no merge */
+    double thr = SPEC_FUSED_SELECT_WARPS * 32.0;
+    ksel.fz.topn_instr = spec_topn_warps_instr((double)nsel, (double)n, (double)forced, thr);
+    ksel.fz.radix_barriers = (uint32_t)spec_topn_warps_barriers((double)nsel, (double)n, (double)forced, thr);
+    ksel.fz.no_merge = 1;
+  } else if (spec_decode_v3(c->wl)) { /* fused3: topn_radix (kstream.h), its passes' barriers the tail's steps */
     double thr = SPEC_FUSED_SELECT_WARPS * 32.0;
     ksel.fz.topn_instr = spec_topn_radix_instr((double)nsel, (double)n, (double)forced, thr);
     ksel.fz.radix_barriers = (uint32_t)spec_topn_radix_barriers((double)nsel, (double)n, (double)forced, thr);
@@ -877,6 +882,8 @@ static sim_status fused_decode(ctx *c) {
   /* fused3: the CTAs of a unit wait for its last arrival, then each merges its share; the shares
   ** run side by side, so the last CTA's share after its arrival is the unit's critical path. */
   kb.fz.coop = (uint32_t)spec_decode_v3(c->wl);
+  /* fused4: the shared merge also merges the compressed branch's splits and stores o_cmp */
+  kb.fz.part_c = spec_decode_v4(c->wl) ? &kc : NULL;
   return emit(c, &kb, 1.0);
 }
 /* }==== */

@@ -52,6 +52,8 @@ static uint64_t merged_heads(const cyc_kernel *k, uint64_t chunk) {
 }
 
 uint32_t cyc_select_steps(const cyc_kernel *k, uint64_t cta) {
+  if (k->fz.no_merge) /* fused4: the lse with the logits, the scores, the arrival */
+    return 2u;
   return (uint32_t)(1 + merged_heads(k, cta % chunks(k)) + 1);
 }
 
@@ -120,7 +122,7 @@ void cyc_step_branch(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n, 
 /* {==== Tails ==== */
 uint32_t cyc_tail_steps(const cyc_kernel *k) {
   /* The top-n: the scores, then two barriers per pick; the merge: one step. */
-  if (k->fz.radix_barriers) /* fused3's topn_radix: its histogram passes and compaction rounds */
+  if (k->fz.radix_barriers) /* fused3's topn_radix (its histogram passes and compaction rounds), fused4's topn_warps */
     return 1u + k->fz.radix_barriers;
   return k->kind == CYC_K_DEC_SELECT || k->fz.v2_topn ? 1u + 2u * k->fz.picks : 1u;
 }
@@ -149,10 +151,17 @@ void cyc_tail_step_of(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_t n,
     uint64_t sh = parts;
     cyc_range_set(&o->load[o->nload++], ks->o_base + unit * ks->splits * g * row, cyc_ceil_div(ks->splits * g * row, sh), 1, 0);
     cyc_range_set(&o->load[o->nload++], kw->o_base + unit * kw->splits * g * row, cyc_ceil_div(kw->splits * g * row, sh), 1, 0);
-    cyc_range_set(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, cyc_ceil_div(g * k->fz.ocmp_o_bytes, sh), 1, 0);
+    const cyc_kernel *kc = k->fz.part_c;
+    if (kc) /* fused4: the compressed branch's partials too; its share of o_cmp stored, not loaded */
+      cyc_range_set(&o->load[o->nload++], kc->o_base + unit * kc->splits * g * row, cyc_ceil_div(kc->splits * g * row, sh), 1, 0);
+    else
+      cyc_range_set(&o->load[o->nload++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, cyc_ceil_div(g * k->fz.ocmp_o_bytes, sh), 1, 0);
     cyc_range_set(&o->load[o->nload++], k->fz.gates_base + unit * g * k->fz.gates_row, cyc_ceil_div(g * k->fz.gates_row, sh), 1, 0);
-    o->fp32_flops = (double)g * k->fz.merge_fp32;
-    o->sfu_ops = (double)g;
+    double cs = kc ? (double)kc->splits / (double)sh : 0.0;
+    o->fp32_flops = (double)g * k->fz.merge_fp32 * (1.0 + cs);
+    o->sfu_ops = (double)g * (1.0 + cs);
+    if (kc)
+      cyc_range_set(&o->store[o->nstore++], k->fz.ocmp_base + unit * g * k->fz.ocmp_row, cyc_ceil_div(g * k->fz.ocmp_o_bytes, sh), 1, 0);
     cyc_range_set(&o->store[o->nstore++], k->fz.out_base + unit * g * k->fz.out_row, cyc_ceil_div(g * k->fz.out_row, sh), 1, 0);
     return;
   }

@@ -433,6 +433,12 @@ static const pairing pairs_tab[] = {
     {"dec3_cmp", "nsa.decode.cmp", SPEC_K_CMP_ATTN},
     {"dec3_select", "nsa.decode.select", SPEC_K_COUNT},
     {"dec3_branches", "nsa.decode.branches", SPEC_K_SELECTED},
+    /* The step v4 (dec_fused=4): v3's three kernels with the top-n from per-warp thresholds, the
+    ** selection without the o_cmp merge and the branch merge merging the compressed splits too;
+    ** build() sets fused4. Each row is its kernel timed alone (no per-pair flags). */
+    {"dec4_cmp", "nsa.decode.cmp", SPEC_K_CMP_ATTN},
+    {"dec4_select", "nsa.decode.select", SPEC_K_COUNT},
+    {"dec4_branches", "nsa.decode.branches", SPEC_K_SELECTED},
 };
 
 /* Predicted time of kernel `ours`, or of the sum "a+b" of several; -1 when one is missing. */
@@ -460,20 +466,38 @@ static const pairing *pairing_of(const char *k) {
   return NULL;
 }
 
+/* A name of the fused NSA decode's form: decN_... (a step version) or dec_..._fused. */
+static int fused_decode_name(const char *k) {
+  if (strncmp(k, "dec", 3) == 0 && k[3] >= '0' && k[3] <= '9') {
+    const char *u = k + 3;
+    while (*u >= '0' && *u <= '9')
+      u++;
+    return *u == '_' && u[1] != '\0';
+  }
+  return strncmp(k, "dec_", 4) == 0 && strlen(k) > 10 && strcmp(k + strlen(k) - 6, "_fused") == 0;
+}
+
 /* A kernel of the fused NSA decode: dec_cmp_fused, dec_select_fused, dec_branches_fused (1), or of
 ** its two-launch step: dec2_cmp_select, dec2_branches (2), or of the step v3: dec3_cmp, dec3_select,
-** dec3_branches (4, a bit of its own for build()); 0 otherwise. */
+** dec3_branches (4), or of the step v4: dec4_cmp, dec4_select, dec4_branches (8; a bit each of its
+** own for build()); 0 otherwise, also for a name of that form no design models (score_config
+** refuses those: a silent default would score another pipeline). */
 static int fused_decode_kernel(const char *k) {
-  if (strncmp(k, "dec2_", 5) == 0 && strlen(k) > 5)
+  if (!fused_decode_name(k) || !pairing_of(k))
+    return 0;
+  if (strncmp(k, "dec2_", 5) == 0)
     return 2;
-  if (strncmp(k, "dec3_", 5) == 0 && strlen(k) > 5)
+  if (strncmp(k, "dec3_", 5) == 0)
     return 4;
-  return strncmp(k, "dec_", 4) == 0 && strlen(k) > 10 && strcmp(k + strlen(k) - 6, "_fused") == 0;
+  if (strncmp(k, "dec4_", 5) == 0)
+    return 8;
+  return 1;
 }
 
 /* The branch grid's kernel, whose split_kv counts both branches' CTAs. */
 static int fused_branch_kernel(const char *k) {
-  return strcmp(k, "dec_branches_fused") == 0 || strcmp(k, "dec2_branches") == 0 || strcmp(k, "dec3_branches") == 0;
+  return strcmp(k, "dec_branches_fused") == 0 || strcmp(k, "dec2_branches") == 0 || strcmp(k, "dec3_branches") == 0 ||
+         strcmp(k, "dec4_branches") == 0;
 }
 
 /* Whether a profiled kernel's traffic counts toward predicted kernel `ours`: the top-n is summed
@@ -585,7 +609,7 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   for (int k = 0; k < SPEC_K_COUNT; k++)
     snprintf(kv[n++], 96, "kernel.%s.mma=sync", spec_kernel_name((spec_kernel_id)k));
   /* The fused decode is the pipeline that ran, whatever its mapping. */
-  /* fused3 or fused2 when their kernels ran; fused_lean when the three kernels ran the lean body (their
+  /* fused4, fused3 or fused2 when their kernels ran; fused_lean when the three kernels ran the lean body (their
   ** attention rows' design column says so; the selection's row keeps fused). */
   int fused = 0, lean = 0;
   for (size_t i = 0; g->nsa && g->phase == SPEC_PHASE_DECODE && i < g->n; i++) {
@@ -594,7 +618,11 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
   }
   if (fused)
     snprintf(kv[n++], 96, "kernel.cmp_attn.design=%s",
-             fused & 4 ? "fused3" : fused & 2 ? "fused2" : lean ? "fused_lean" : "fused");
+             fused & 8   ? "fused4"
+             : fused & 4 ? "fused3"
+             : fused & 2 ? "fused2"
+             : lean      ? "fused_lean"
+                         : "fused");
   for (size_t i = 0; with_mapping && i < g->n; i++) {
     const scr_row *k = &g->first[i];
     const pairing *p = pairing_of(k->kernel);
@@ -677,6 +705,13 @@ static sim_status score_config(ctx *c, cfg *g) {
   spec_arch a;
   spec_workload w;
   sim_diag_clear(c->d);
+  /* A fused decode kernel no design models would be scored as another pipeline: refuse it. */
+  for (size_t i = 0; i < g->n; i++)
+    if (fused_decode_name(g->first[i].kernel) && !pairing_of(g->first[i].kernel))
+      return sim_diag_set(c->d, SIM_ERR_SCHEMA, "", 0, 0,
+                          "config '%s': kernel '%s' is a fused NSA decode kernel that no engine design models "
+                          "(sim/score/score.c pairs it with none)",
+                          g->first->config, g->first[i].kernel);
   sim_status st = build(c, g, 1, &a, &w);
   if (st != SIM_OK) {
     note(c, "- `%s`: the measured mapping does not load (%s); scored with the default mapping\n",

@@ -739,6 +739,110 @@ static inline double spec_fused_select_tail_instr(double n_valid, double n, doub
 }
 /* }==== */
 
+/* {==== The decode step v4 (fused4; validate's dec_fused=4, nsa_decode.cu V4 / TOPN == 2): fused3's
+** three launches and bodies (dec4_cmp is decode_cmp_lean plus, in a whole step, the done_cmp
+** arrival), with three changes ====
+** The selection's top-n from per-warp thresholds (topn_warps<256>, taken while n_valid <= 256 x
+** TW_K = 2048, else topn_radix), counted from the source per warp on the critical path (warp 0: it
+** ranks the first 32 candidates and sorts the result):
+** - SPEC_TW_K (8) key slots per thread, unrolled: per slot SPEC_TW_INSTR_PER_KEY (the index, the
+**   range and the three forced tests, the shared load, the key);
+** - 16 rounds of 2 bits (shift 30 .. 0, while need > 0): per slot SPEC_TW_INSTR_PER_KEY_ROUND (three
+**   compares against the candidates, the shifts and adds into the packed count), per round
+**   SPEC_TW_INSTR_PER_ROUND (the three candidates, __reduce_add_sync, the three 10-bit fields, the
+**   two-bit choice and T, the loop), no barrier;
+** - the threshold and the candidates: L the max of the 8 warps' T (SPEC_TW_INSTR_PER_WARP each), per
+**   slot SPEC_TW_INSTR_PER_CAND (the test, the ballot, lane 0's shared atomicAdd, the shuffle, popc,
+**   the slot and its two stores);
+** - the ranking: each candidate's lane loops over all nc candidates (SPEC_TW_INSTR_PER_RANK: two
+**   shared loads, the key-then-index compare, the add, the loop); nc for independent scores by a
+**   Monte Carlo of the rule (8 warps of 32 x ceil(n_valid / 256) consecutive keys, keys >= the
+**   largest warp's (n - 3)-th): 66-71 at n 16 for 256 to 2048 blocks, SPEC_TW_CAND_PER_PICK x (n - 3);
+** - warp 0's ascending sort of the n picks (SPEC_TW_INSTR_PER_OUT each) and SPEC_TW_INSTR_FIXED (the
+**   early test, cur, per, j0, need, s_n, three barriers, the forced three);
+** - before it, the scores read back from L2 (unroll 4: SPEC_TW_READBACK_INSTR per round of 256).
+** At n_valid 1024, n 16: 80 + 16 x (8 x 9 + 18) + 16 + 120 + 67.6 x 9 + 80 + 40 + 32 = 2417 per warp.
+** ncu check (…-run9-ncu.csv, smsp__inst_executed of decode_select_kernel<2>): the front runs on all
+** 8 warps of every CTA and the tail on the last CTA's, so one config cannot split them; two can:
+** r9_nsa_dec_d128_b4_128k_v4_s3_pdl (16 units x 32 CTAs, 2048 blocks, 16 splits) 4,182,266 and
+** r9_nsa_dec_d128_b8_64k_v4_s3_pdl (32 units x 16 CTAs, 1024 blocks, 8 splits) 4,295,718 have 4096
+** front warps each; with the front's ~5.9 per split (the k4, s3 and 12-split b8 rows: 4,202,140,
+** 4,295,718, 4,395,055) and the tail's source growth from 1024 to 2048 blocks (+32): 128 T(1024) =
+** 4,295,718 - (4,182,266 - 4096 x 8 x 5.9 - 128 x 32), so T(1024) ~ 2429 per warp (counted 2417,
+** -0.5%), and the front ~897 (fused3's 860 measured in run 4's source file; the source says the
+** o_cmp merge's ~60 are gone, so ~100 per warp more than it counts are not located). Its interval:
+** topn_cta's (SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES, the same last CTA of 8 warps; not fitted to run 9).
+** The selection's front: fused3's measured 860 per warp less the merge it no longer runs
+** (spec_v4_front_instr: the CTA's head, one value of d_v per thread over the first d_v of its 256
+** threads, SPEC_V2_MERGE_INSTR_PER_SPLIT per split and SPEC_V2_MERGE_INSTR_PER_ITEM, averaged over
+** its 8 warps; the source count, not the ncu figure above), and two of its three dependent memory rounds (lse,
+** partials, logits) gone: the logits are in flight with the lse.
+** The shared branch merge (decode_branches_kernel<..., COOP, V4 = true>) also loads the compressed
+** branch's split lse and weighs them (S_c more splits), and per item merges its S_c partials
+** (split_merge4: SPEC_V2_MERGE_INSTR_PER_SPLIT each) and packs and stores o_cmp in bf16
+** (SPEC_V4_OCMP_INSTR_PER_ITEM) where fused3 loaded it; a third branch's m_use and 1 / l
+** (SPEC_V3_WEIGHT_INSTR / 2). ncu check: dec4_branches against dec3_branches of
+** r9_..._v4_s3_pdl / r9_..._v3_s3_pdl (8 + 8 splits each side, 8 compressed splits; 1024 warps):
+** 2,975,130 - 2,749,389 = +220 per warp measured, +276 counted (+30 lse loads, +140 weights, +106
+** per pass). */
+#define SPEC_TW_K 8.0
+#define SPEC_TW_ROUNDS 16.0
+#define SPEC_TW_INSTR_PER_KEY 10.0
+#define SPEC_TW_INSTR_PER_KEY_ROUND 9.0
+#define SPEC_TW_INSTR_PER_ROUND 18.0
+#define SPEC_TW_INSTR_PER_WARP 2.0
+#define SPEC_TW_INSTR_PER_CAND 15.0
+#define SPEC_TW_INSTR_PER_RANK 9.0
+#define SPEC_TW_CAND_PER_PICK 5.2
+#define SPEC_TW_INSTR_PER_OUT 5.0
+#define SPEC_TW_INSTR_FIXED 40.0
+#define SPEC_TW_READBACK_INSTR 8.0
+#define SPEC_TW_MAX_BLOCKS 2048.0
+#define SPEC_V4_OCMP_INSTR_PER_ITEM 10.0
+
+/* Warp instructions on the critical path of topn_warps (n of n_valid scores, forced of them forced,
+** `threads` threads) with the scores' read-back before it; beyond SPEC_TW_MAX_BLOCKS the kernel
+** runs topn_radix (its source count). */
+static inline double spec_topn_warps_instr(double n_valid, double n, double forced, double threads) {
+  double back = ceil(n_valid / threads) * SPEC_TW_READBACK_INSTR;
+  if (n_valid <= n)
+    return back + SPEC_TOPN_INSTR_FIXED;
+  if (n_valid > SPEC_TW_MAX_BLOCKS)
+    return back + spec_topn_radix_instr(n_valid, n, forced, threads);
+  double need = fmax(0.0, n - forced);
+  double rounds = need > 0 ? SPEC_TW_ROUNDS : 0.0;
+  return back + SPEC_TW_K * SPEC_TW_INSTR_PER_KEY + rounds * (SPEC_TW_K * SPEC_TW_INSTR_PER_KEY_ROUND + SPEC_TW_INSTR_PER_ROUND) +
+         SPEC_TW_INSTR_PER_WARP * threads / 32.0 + SPEC_TW_K * SPEC_TW_INSTR_PER_CAND +
+         SPEC_TW_CAND_PER_PICK * need * SPEC_TW_INSTR_PER_RANK + SPEC_TW_INSTR_PER_OUT * n + SPEC_TW_INSTR_FIXED;
+}
+
+/* Barriers topn_warps waits on in turn (three; topn_radix's beyond SPEC_TW_MAX_BLOCKS). */
+static inline double spec_topn_warps_barriers(double n_valid, double n, double forced, double threads) {
+  if (n_valid <= n)
+    return 0.0;
+  return n_valid > SPEC_TW_MAX_BLOCKS ? spec_topn_radix_barriers(n_valid, n, forced, threads) : 3.0;
+}
+
+/* The v4 selection front per warp: the measured front less the o_cmp merge (one head per CTA at
+** the profiled shape, `splits` compressed splits, d_v values over the 256 threads, averaged over the
+** selection CTA's 8 warps). */
+static inline double spec_v4_front_instr(double splits, double dv) {
+  double merge_warps = fmin(ceil(dv / 32.0), 8.0);
+  return SPEC_FUSED_SELECT_FRONT_INSTR -
+         merge_warps / 8.0 * (SPEC_V2_MERGE_INSTR_PER_SPLIT * splits + SPEC_V2_MERGE_INSTR_PER_ITEM);
+}
+
+/* Warp instructions on one CTA's path through v4's shared merge: fused3's with the compressed
+** branch's cmp_splits more split lse, weights and partials per item, and o_cmp stored. */
+static inline double spec_v4_merge_instr(double nt, double per, double cmp_splits, double group, double dv) {
+  double items = ceil(group * dv / 4.0 / per), all = per + cmp_splits;
+  return SPEC_V2_SYNC_INSTR + ceil(all * group / nt) * SPEC_V2_LSE_INSTR_PER_LOAD + SPEC_V3_WEIGHT_INSTR_PER_SPLIT * all +
+         1.5 * SPEC_V3_WEIGHT_INSTR +
+         ceil(items / nt) * (SPEC_FUSED_MERGE_INSTR_PER_ITEM + SPEC_V2_MERGE_INSTR_PER_SPLIT * cmp_splits +
+                             SPEC_V4_OCMP_INSTR_PER_ITEM);
+}
+/* }==== */
+
 /* Cycles between a warp's issued instructions: the arch's dependent interval, or the kernel's own
 ** measured one (own_cycles > 0, measured with own_warps warps per scheduler), which stands in for
 ** it, `slope` issue slots more (less) per warp a scheduler holds beyond (below) own_warps (0: one

@@ -88,7 +88,10 @@ typedef enum spec_pattern { SPEC_PAT_UNIFORM, SPEC_PAT_LOCAL, SPEC_PAT_TRACE } s
 ** same three with the lean group body (val_group.cuh LEAN, validate's grp_lean=1); fused2: two
 ** launches, the selection at the end of the compressed kernel (validate's dec_fused=2); fused3:
 ** fused_lean's three with the selection's top-n by radix select and the branch merge shared by each
-** (sequence, KV head)'s CTAs (validate's dec_fused=3). */
+** (sequence, KV head)'s CTAs (validate's dec_fused=3); fused4: fused3 with the top-n from per-warp
+** thresholds (topn_warps), the selection without the compressed output's merge (its logits and split
+** lse in one memory round) and the branch merge also merging the compressed branch's splits
+** (validate's dec_fused=4). */
 typedef enum spec_design {
   SPEC_DESIGN_AUTO,
   SPEC_DESIGN_GROUP,
@@ -98,7 +101,8 @@ typedef enum spec_design {
   SPEC_DESIGN_FUSED_LEAN,
   SPEC_DESIGN_FUSED2,
   SPEC_DESIGN_GROUP_UNION_LEAN,
-  SPEC_DESIGN_FUSED3
+  SPEC_DESIGN_FUSED3,
+  SPEC_DESIGN_FUSED4
 } spec_design;
 typedef enum spec_mma { SPEC_MMA_ASYNC, SPEC_MMA_SYNC } spec_mma;
 
@@ -235,18 +239,22 @@ uint32_t spec_occupancy(const spec_arch *arch, const spec_workload *wl, spec_ker
 ** mean pool). One count for both engines. */
 uint32_t spec_grid_ctas_per_sm(const spec_arch *arch, uint32_t warps, uint32_t regs_per_thread);
 /* Whether the workload runs the fused NSA decode (kernel.cmp_attn.design fused, fused_lean,
-** fused2 or fused3): nsa.decode.cmp, nsa.decode.select and nsa.decode.branches (fused2: nsa.decode.cmp_select
+** fused2, fused3 or fused4): nsa.decode.cmp, nsa.decode.select and nsa.decode.branches (fused2: nsa.decode.cmp_select
 ** and nsa.decode.branches) instead of the six unfused decode kernels. */
 int spec_decode_fused(const spec_workload *wl);
-/* Whether its attention kernels run the lean group body (fused_lean, fused2, fused3). */
+/* Whether its attention kernels run the lean group body (fused_lean, fused2, fused3, fused4). */
 int spec_decode_lean(const spec_workload *wl);
 /* Whether a selected design is the union kernel, plain or with the lean producer (the same rules,
 ** grid and streams but the producer's copy). */
 int spec_design_union(spec_design d);
 /* Whether it is the two-launch step (fused2). */
 int spec_decode_two_launch(const spec_workload *wl);
-/* Whether it is the step v3 (fused3): the radix top-n and the shared branch merge. */
+/* Whether it is the step v3 (fused3) or v4 (fused4, v3 with changes): the shared branch merge (and,
+** in fused3, the radix top-n). */
 int spec_decode_v3(const spec_workload *wl);
+/* Whether it is the step v4 (fused4): the top-n by topn_warps, no o_cmp merge in the selection, the
+** compressed branch's splits merged in the shared branch merge. */
+int spec_decode_v4(const spec_workload *wl);
 /* Selection blocks one CTA of the fused decode's selection kernel scores (chunk_blocks of
 ** validate/kernels/nsa_decode.cu); the grid has ceil(blocks / this) CTAs per (sequence, KV head). */
 #define SPEC_FUSED_SELECT_BLOCKS 64u

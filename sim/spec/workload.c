@@ -18,7 +18,7 @@ static const char *const kind_names[] = {"full", "nsa", NULL};
 static const char *const method_names[] = {"mlp", "mean", NULL};
 static const char *const pattern_names[] = {"uniform", "local", "trace", NULL};
 static const char *const design_names[] = {"auto",       "group",  "kv_outer", "group_union", "fused",
-                                           "fused_lean", "fused2", "group_union_lean", "fused3", NULL};
+                                           "fused_lean", "fused2", "group_union_lean", "fused3", "fused4", NULL};
 static const char *const mma_names[] = {"async", "sync", NULL};
 static const char *const kernel_names[SPEC_K_COUNT] = {
     "full", "compress", "cmp_attn", "select_scores", "selected", "window", "combine"};
@@ -78,7 +78,7 @@ static const spec_field mapping_table[] = {
     MD("stages", M(stages), 1, 16, "stages", "shared-memory pipeline stages for K/V tiles"),
     MD("regs_per_thread", M(regs_per_thread), 1, 4096, "registers", "registers per thread the compiler allocates"),
     MD("split_kv", M(split_kv), 0, 65536, "splits", "decode only: KV splits per (sequence, KV head); 0 = enough to fill the SMs"),
-    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward); group_union_lean, the same with the lean producer (each copy one cp.async from per-warp offsets: about a quarter of the producer's instructions per tile). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); fused_lean, the same 3 kernels with the lean group body (hoisted copy offsets, key mask on edge tiles only, conditional O rescale, float4 cross-warp merge: fewer instructions per tile and far fewer fixed); fused2, 2 kernels with the lean body: nsa.decode.cmp_select (the compressed attention, then its CTAs of a sequence and KV head wait for each other, each merges a share of the compressed output and scores its own tokens' blocks, and the last runs the top-n) and nsa.decode.branches; fused3, fused_lean's 3 kernels with the selection's top-n by radix select (four 8-bit histogram passes over the scores' bits, one ordered pass) and the branch merge shared: the CTAs of a sequence and KV head wait for each other and each merges its share of the outputs; mappings: see below the defaults"},
+    {"design", SPEC_F_ENUM, M(design), 0, 0, 0, "", SPEC_DERIVED, 0, "by phase (below)", design_names, NULL, "selected: group (one CTA per token and KV head, all heads of the group in one Q tile), kv_outer (KV block outer, queries that chose it inner) or group_union (block_m/16 consecutive tokens per CTA load the union of their blocks once; forward); group_union_lean, the same with the lean producer (each copy one cp.async from per-warp offsets: about a quarter of the producer's instructions per tile). full, cmp_attn, window in bwd: group (a dK/dV CTA per KV tile and KV head walks every head of its group, no GQA-sum pass); auto: a CTA per query head and a GQA-sum pass. cmp_attn in decode: fused, the NSA decode step in 3 kernels instead of 6: nsa.decode.cmp (the compressed attention; with compression.method mean its last split's CTA first pools the newest block, so no compress kernel), nsa.decode.select (CTAs of 64 selection blocks score them and merge the compressed branch's splits, the last per sequence and KV head picks the top-n), nsa.decode.branches (the selected and window CTAs in one grid, the last per sequence and KV head merges them with the gates); fused_lean, the same 3 kernels with the lean group body (hoisted copy offsets, key mask on edge tiles only, conditional O rescale, float4 cross-warp merge: fewer instructions per tile and far fewer fixed); fused2, 2 kernels with the lean body: nsa.decode.cmp_select (the compressed attention, then its CTAs of a sequence and KV head wait for each other, each merges a share of the compressed output and scores its own tokens' blocks, and the last runs the top-n) and nsa.decode.branches; fused3, fused_lean's 3 kernels with the selection's top-n by radix select (four 8-bit histogram passes over the scores' bits, one ordered pass) and the branch merge shared: the CTAs of a sequence and KV head wait for each other and each merges its share of the outputs; fused4, fused3 with the selection's top-n from per-warp thresholds (each warp bisects its own keys two bits a round with one warp reduction, no barrier; the keys at or above the largest warp threshold ranked among themselves; three barriers), the selection loading its logits with the split lse in one memory round and no longer merging the compressed branch's output, and the branch kernel's shared merge merging the compressed branch's splits too (writing o_cmp); mappings: see below the defaults"},
     {"mma", SPEC_F_ENUM, M(mma), 0, 0, 0, "", SPEC_DEFAULT, 0, "async", mma_names, NULL, "tensor-core instructions: async (wgmma, tcgen05: the arch's full rate) or sync (warp-level mma.sync: times arch.compute.tensor_sync_fraction)"},
     SPEC_END};
 
@@ -138,7 +138,8 @@ uint32_t spec_dtype_bytes(spec_dtype dt) { return dt == SPEC_DT_FP8 ? 1u : 2u; }
 int spec_decode_fused(const spec_workload *wl) {
   spec_design d = wl->kernel[SPEC_K_CMP_ATTN].design;
   return wl->attention.kind == SPEC_ATTN_NSA && wl->problem.phase == SPEC_PHASE_DECODE &&
-         (d == SPEC_DESIGN_FUSED || d == SPEC_DESIGN_FUSED_LEAN || d == SPEC_DESIGN_FUSED2 || d == SPEC_DESIGN_FUSED3);
+         (d == SPEC_DESIGN_FUSED || d == SPEC_DESIGN_FUSED_LEAN || d == SPEC_DESIGN_FUSED2 || d == SPEC_DESIGN_FUSED3 ||
+          d == SPEC_DESIGN_FUSED4);
 }
 
 int spec_decode_lean(const spec_workload *wl) {
@@ -150,7 +151,12 @@ int spec_decode_two_launch(const spec_workload *wl) {
 }
 
 int spec_decode_v3(const spec_workload *wl) {
-  return spec_decode_fused(wl) && wl->kernel[SPEC_K_CMP_ATTN].design == SPEC_DESIGN_FUSED3;
+  spec_design d = wl->kernel[SPEC_K_CMP_ATTN].design;
+  return spec_decode_fused(wl) && (d == SPEC_DESIGN_FUSED3 || d == SPEC_DESIGN_FUSED4);
+}
+
+int spec_decode_v4(const spec_workload *wl) {
+  return spec_decode_fused(wl) && wl->kernel[SPEC_K_CMP_ATTN].design == SPEC_DESIGN_FUSED4;
 }
 
 uint64_t spec_selection_blocks(const spec_workload *wl) {
@@ -301,7 +307,8 @@ sim_status spec_workload_rules(spec_workload *w, const spec_source *s, sim_diag 
     if (!spec_was_set(s, path)) {
       m->design = def->design;
     } else if (m->design == SPEC_DESIGN_FUSED || m->design == SPEC_DESIGN_FUSED_LEAN ||
-               m->design == SPEC_DESIGN_FUSED2 || m->design == SPEC_DESIGN_FUSED3) {
+               m->design == SPEC_DESIGN_FUSED2 || m->design == SPEC_DESIGN_FUSED3 ||
+               m->design == SPEC_DESIGN_FUSED4) {
       const char *dn = design_names[m->design];
       if (k != SPEC_K_CMP_ATTN)
         return spec_error_at(s, path, SIM_ERR_RULE, d,
@@ -413,6 +420,7 @@ void spec_print_kernel_defaults(FILE *out) {
                "`nsa.decode.cmp_select` (`cmp_attn`'s mapping; the selection runs on its CTAs, so its grid must be "
                "one wave) and `nsa.decode.branches`; `select_scores` is not launched. `fused3` runs `fused_lean`'s three kernels with "
                "the top-n by radix select and the branch merge shared by each sequence and KV head's CTAs (its grid must "
-               "be one wave).\n",
+               "be one wave). `fused4` runs `fused3`'s with the top-n from per-warp thresholds, the selection without the "
+               "compressed output's merge, and the branch merge merging the compressed branch's splits as well.\n",
           SPEC_FUSED_SELECT_WARPS, SPEC_FUSED_SELECT_REGS);
 }

@@ -10,8 +10,9 @@ m5=reports/measurements/h200/2026-11-29-h200-run5-matrix.csv
 m6=reports/measurements/h200/2026-11-29-h200-run6-matrix.csv
 m7=reports/measurements/h200/2026-11-29-h200-run7-matrix.csv
 m8=reports/measurements/h200/2026-11-29-h200-run8-matrix.csv
+m9=reports/measurements/h200/2026-11-29-h200-run9-matrix.csv
 ncu=reports/measurements/h200/2026-11-29-h200-run2-ncu.csv
-expect 0 "$nsasim" validate "$m" "$m2" "$m4" "$m5" "$m6" "$m7" "$m8" --engine both --calibration full_fwd_d128_16k,nsa_fwd_d128_16k,nsa_fwd_d128_16k_u4s2,full_bwd_d128_16k,full_bwd_d192_16k,win_bwd_d128_16k,r4_nsa_dec_d128_b8_64k,r4_nsa_dec_d128_b8_64k_fused,nsa_fwd_d128_64k_g64s3,r5_nsa_dec_d128_b8_64k_lean_pdl,r5_nsa_dec_d128_b8_64k_lean_s3_pdl,r5_nsa_dec_d192_b8_64k_lean_s3_pdl,nsa_fwd_d192_16k_mlp,r7_nsa_dec_d128_b8_64k_lean_s3_pdl,r7_nsa_dec_d128_b8_64k_v3_s3_pdl --sim-max-seq 8192 \
+expect 0 "$nsasim" validate "$m" "$m2" "$m4" "$m5" "$m6" "$m7" "$m8" "$m9" --engine both --calibration full_fwd_d128_16k,nsa_fwd_d128_16k,nsa_fwd_d128_16k_u4s2,full_bwd_d128_16k,full_bwd_d192_16k,win_bwd_d128_16k,r4_nsa_dec_d128_b8_64k,r4_nsa_dec_d128_b8_64k_fused,nsa_fwd_d128_64k_g64s3,r5_nsa_dec_d128_b8_64k_lean_pdl,r5_nsa_dec_d128_b8_64k_lean_s3_pdl,r5_nsa_dec_d192_b8_64k_lean_s3_pdl,nsa_fwd_d192_16k_mlp,r7_nsa_dec_d128_b8_64k_lean_s3_pdl,r7_nsa_dec_d128_b8_64k_v3_s3_pdl --sim-max-seq 8192 \
   --ncu "$ncu" --gate tests/accuracy-gate.txt
 has_out "model: kernel time, held out"; has_out "sim: kernel time, held out"; has_out "model: L2 read bytes (ncu)"
 has_out "sim: DRAM read bytes (ncu)"; has_out "NSA over full attention, same shape"
@@ -75,6 +76,10 @@ assert got == want, got' "$tmp/out" || fail "fused decode: samples"
 fi
 expect 0 "$nsasim" validate "$tmp/fused.csv"
 grep -q "notes:" "$tmp/out" && fail "fused decode: $(cat "$tmp/out")"
+# A fused decode kernel no design models is refused, not scored as the default pipeline.
+sed 's/^nsa_dec_fused_d128_b8_16k,dec_select_fused,/nsa_dec_fused_d128_b8_16k,dec9_select,/' "$tmp/fused.csv" >"$tmp/fused9.csv"
+expect 2 "$nsasim" validate "$tmp/fused9.csv" --engine model
+has_err "kernel 'dec9_select' is a fused NSA decode kernel that no engine design models"
 # Bad measurement files.
 printf 'config_id,kernel\nx,y\n' >"$tmp/cols.csv"
 expect 2 "$nsasim" validate "$tmp/cols.csv"; err_is "$tmp/cols.csv:1:1: error: missing column 'batch'"

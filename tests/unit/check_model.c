@@ -568,6 +568,33 @@ START_TEST(fused3_branches_no_slower) {
 }
 END_TEST
 
+/* fused4 (the step v4) runs fused3's three kernels: the compressed kernel is the same; the
+** compressed branch's merge moves from the selection to the branch kernel's shared merge, so the
+** selection's FLOPs drop by what the branches' rise (the step's total unchanged) and the selection
+** writes no o_cmp; its top-n is topn_warps's source count (kstream.h). */
+START_TEST(fused4_moves_the_cmp_merge) {
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"problem.head_dim_qk=128"},
+                       {"attention.compression.method=mean"}, {"kernel.cmp_attn.mma=sync"},
+                       {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"},
+                       {"kernel.cmp_attn.design=fused3"}};
+  size_t no = sizeof o / sizeof o[0];
+  static sim_result v3;
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  v3 = res;
+  o[no - 1].text = "kernel.cmp_attn.design=fused4";
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  ck_assert_uint_eq(res.main.nkernels, 3);
+  ck_assert_double_eq(kernel(&res.main, "nsa.decode.cmp")->time_s, kernel(&v3.main, "nsa.decode.cmp")->time_s);
+  const sim_kernel_stats *s4 = kernel(&res.main, "nsa.decode.select"), *s3 = kernel(&v3.main, "nsa.decode.select");
+  const sim_kernel_stats *b4 = kernel(&res.main, "nsa.decode.branches"), *b3 = kernel(&v3.main, "nsa.decode.branches");
+  ck_assert(s4->hbm_write_bytes < s3->hbm_write_bytes && b4->hbm_write_bytes > b3->hbm_write_bytes);
+  ck_assert(b4->time_s >= b3->time_s);
+  for (int u = 0; u < 3; u++)
+    ck_assert_msg(fabs(total(&res.main, u) - total(&v3.main, u)) <= 1e-9 * total(&v3.main, u),
+                  "FLOPs (unit %d) %.17g fused4, %.17g fused3", u, total(&res.main, u), total(&v3.main, u));
+}
+END_TEST
+
 /* The default decode (no design set) is the unfused six kernels, as before the fused design
 ** existed: golden figures of the paper's decode at batch 8 (bytes and FLOPs of nsasim 0.1.0 before
 ** the change; times since the CTA critical path of issue 6: instruction streams, loaded latency,
@@ -727,6 +754,7 @@ int main(void) {
   tcase_add_test(tc, fused_decode_same_work);
   tcase_add_test(tc, fused_variants_predict);
   tcase_add_test(tc, fused3_branches_no_slower);
+  tcase_add_test(tc, fused4_moves_the_cmp_merge);
   tcase_add_test(tc, default_decode_unchanged);
   suite_add_tcase(s[3], tc);
   SRunner *sr = srunner_create(s[0]);

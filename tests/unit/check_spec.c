@@ -149,7 +149,7 @@ START_TEST(fused_variants) {
     ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, b, 2, &w, NULL, &d), SIM_ERR_RULE);
     ck_assert_str_eq(d.msg, bad[i][2]);
   }
-  spec_override u[] = {{"kernel.cmp_attn.design=fused4"}};
+  spec_override u[] = {{"kernel.cmp_attn.design=fused5"}};
   sim_diag_clear(&d);
   ck_assert_int_ne(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, u, 1, &w, NULL, &d), SIM_OK);
 }
@@ -166,9 +166,10 @@ START_TEST(fused3_rules) {
   ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, v, 1, &w, NULL, &d), SIM_OK);
   ck_assert(spec_decode_fused(&w) && spec_decode_lean(&w) && spec_decode_v3(&w) && !spec_decode_two_launch(&w));
   ck_assert_uint_eq(w.kernel[SPEC_K_SELECT_SCORES].warps, SPEC_FUSED_SELECT_WARPS);
+  ck_assert(!spec_decode_v4(&w));
   spec_override f[] = {{"kernel.cmp_attn.design=fused_lean"}};
   ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, f, 1, &w, NULL, &d), SIM_OK);
-  ck_assert(!spec_decode_v3(&w));
+  ck_assert(!spec_decode_v3(&w) && !spec_decode_v4(&w));
   const char *bad[][3] = {
       {"kernel.cmp_attn.design=fused3", "problem.phase=fwd", "'kernel.cmp_attn.design' = fused3 is a decode design (phase is fwd)"},
       {"kernel.cmp_attn.design=fused3", "problem.q_len=2",
@@ -188,6 +189,31 @@ START_TEST(fused3_rules) {
     spec_override bf[] = {{fb}, {bad[i][1]}};
     sim_diag_clear(&d);
     ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, bf, 2, &w, NULL, &d), SIM_ERR_RULE);
+  }
+}
+END_TEST
+
+/* fused4 (the step v4): fused3's rules and predicates, and its own. */
+START_TEST(fused4_rules) {
+  spec_workload w;
+  sim_diag d;
+  sim_diag_clear(&d);
+  ck_assert_str_eq(spec_design_name(SPEC_DESIGN_FUSED4), "fused4");
+  spec_override v[] = {{"kernel.cmp_attn.design=fused4"}};
+  ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, v, 1, &w, NULL, &d), SIM_OK);
+  ck_assert(spec_decode_fused(&w) && spec_decode_lean(&w) && spec_decode_v3(&w) && spec_decode_v4(&w) &&
+            !spec_decode_two_launch(&w));
+  const char *bad[][3] = {
+      {"kernel.cmp_attn.design=fused4", "problem.phase=fwd", "'kernel.cmp_attn.design' = fused4 is a decode design (phase is fwd)"},
+      {"kernel.cmp_attn.design=fused4", "problem.q_len=2",
+       "'kernel.cmp_attn.design' = fused4 decodes one query per sequence ('problem.q_len' is 2)"},
+      {"kernel.window.design=fused4", "problem.batch=8",
+       "'kernel.window.design' = fused4 applies only to kernel.cmp_attn (the fused NSA decode)"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    spec_override b[] = {{bad[i][0]}, {bad[i][1]}};
+    sim_diag_clear(&d);
+    ck_assert_int_eq(spec_load_workload("w", SRC "/workloads/nsa-decode-fused.yaml", NULL, b, 2, &w, NULL, &d), SIM_ERR_RULE);
+    ck_assert_str_eq(d.msg, bad[i][2]);
   }
 }
 END_TEST
@@ -350,6 +376,7 @@ int main(void) {
   tcase_add_test(tc, fused_decode_defaults);
   tcase_add_test(tc, fused_variants);
   tcase_add_test(tc, fused3_rules);
+  tcase_add_test(tc, fused4_rules);
   tcase_add_test(tc, union_lean_rules);
   tcase_add_test(tc, detect_kind);
   suite_add_tcase(s[0], tc);
