@@ -108,9 +108,9 @@ typedef struct cyc_kernel {
   ** at issue_warps warps per scheduler (the scores kernel's; 0: sm.dependent_issue_cycles), one
   ** issue slot more (less) per warp a scheduler holds beyond (below) that. */
   double instr_per_tile, instr_fixed;
-  /* The kernel's code, read from HBM once per launch on the instruction path (a cold L2, as ncu
-  ** profiles it): added to the DRAM reads, not to the L2 tex reads nor the time (kstream.h
-  ** SPEC_GRP_CODE_BYTES; 0: not counted). */
+  /* The code of the launches it stands for, each read from HBM once on the instruction path (a
+  ** cold L2, as ncu profiles it): added to the DRAM reads, not to the L2 tex reads nor the time
+  ** (kstream.h SPEC_*_CODE_BYTES; 0: not counted). */
   double code_bytes;
   double issue_cycles, issue_warps;
   double issue_slope; /* issue slots per warp beyond (below) issue_warps; 0: one (spec_issue_cpi) */

@@ -436,7 +436,7 @@ sim_status cyc_run_kernel(const spec_arch *a, const cyc_kernel *k, const cyc_opt
   out->sfu_ops = r.sfu_ops;
   out->fp32_flops = r.fp32_flops;
   out->flops = r.tensor_flops + r.sfu_ops + r.fp32_flops;
-  out->hbm_read_bytes = ms.hbm_read_bytes + (uint64_t)llround(k->code_bytes * launches);
+  out->hbm_read_bytes = ms.hbm_read_bytes + (uint64_t)llround(k->code_bytes);
   out->hbm_write_bytes = ms.hbm_write_bytes;
   out->l2_read_bytes = ms.l2_read_bytes;
   out->smem_bytes = (uint64_t)llround(r.smem_bytes);

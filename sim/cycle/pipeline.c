@@ -71,6 +71,7 @@ static void delta_pass(ctx *c, cyc_kernel *k) {
   k->loads_serial = 1;
   k->instr_per_tile = SPEC_DELTA_INSTR_PER_ROUND;
   k->instr_fixed = SPEC_DELTA_INSTR_FIXED;
+  k->code_bytes = SPEC_DELTA_CODE_BYTES; /* bwd_pre_kernel's code, once per launch (kstream.h) */
 }
 
 static sim_status emit(ctx *c, const cyc_kernel *k, double scale) {
@@ -322,6 +323,8 @@ static sim_status decode_combine(ctx *c, const char *name, const uint64_t parts[
     k.instr_per_tile = SPEC_MERGE_INSTR_PER_PART;
     k.instr_fixed = SPEC_MERGE_INSTR_FIXED;
     k.merge_streamed = gated ? 1u : 3u;
+    /* each launch's code (kstream.h): split_combine, and gate_combine_split for the gated one */
+    k.code_bytes = SPEC_MERGE_CODE_BYTES + (gated ? SPEC_GATE_SPLIT_CODE_BYTES : 0.0);
   }
   return emit(c, &k, 1.0);
 }
@@ -402,6 +405,7 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     k.loads_serial = 1;
     k.instr_per_tile = SPEC_MEAN_INSTR_PER_ROW;
     k.instr_fixed = SPEC_MEAN_INSTR_FIXED;
+    k.code_bytes = SPEC_MEAN_CODE_BYTES; /* compress_kernel's code, once per launch */
     if (decode) {
       k.rows = 1;
       k.bm = 1;
@@ -517,6 +521,8 @@ static void scores(ctx *c, cyc_kernel *k, int decode, uint64_t nc) {
     k->eq9_warps = ceil(fmin(SPEC_SELDEC_THREADS, n_valid) / 32.0);
     k->topn_instr = spec_topn_instr(n_valid, (double)at->selection.count, forced, 32.0);
     k->instr_per_tile = SPEC_SELDEC_INSTR_PER_ROUND; /* every warp's logits of a round (kstream.h) */
+    if (m->mma == SPEC_MMA_SYNC)
+      k->code_bytes = SPEC_SELDEC_CODE_BYTES; /* select_decode_kernel's code, once per launch */
     return;
   }
   /* The validation's scores_kernel (mma.sync): its instruction stream per K_cmp tile of one

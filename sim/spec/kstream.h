@@ -376,16 +376,36 @@ static inline double spec_mlp_instr_per_slice(double d) {
 ** do not): 168 per tile at d 192, 42 per 16. (The source's count alone, one cp.async and an
 ** ldmatrix with two mma, would give about 7.) */
 #define SPEC_GRP_INSTR_PER_16DK 42.0
-/* The group kernel's code: 51,952 bytes of SASS (attn_group_kernel<128,128,64,3>, cuobjdump -sass
-** of the measured build, reports/measurements/h200/2026-11-29-h200-source-v1-decode.sass.gz; 16 B
-** per instruction). ncu profiles every kernel from a cold L2 (--cache-control all), so a launch's
-** instructions come from HBM once, through the L2 on the SMs' instruction path, not the tex unit:
-** DRAM reads rise by the code the warps run and the L2 tex read sectors do not. The committed ncu
-** counters show it as a constant per launch: the 16 split-KV group decodes up to 8k
-** (cmp_attn, selected, window and full decode, batch 1 and 8, d 128 and 192) read 43.5-49.4 KB
-** from DRAM beyond their data, whatever their batch and head dim, with their L2 tex reads matched
-** (reports/validation-h200-notes.md, eighteenth round). */
-#define SPEC_GRP_CODE_BYTES 51952.0
+/* A launch reads its code from DRAM. ncu profiles every kernel from a cold L2 (--cache-control
+** all), so a launch's instructions come from HBM once, through the L2 on the SMs' instruction
+** path, not the tex unit: DRAM reads rise by the code the warps run and the L2 tex read sectors do
+** not. The committed ncu counters show it as a constant per launch beside matched L2 tex reads
+** (reports/validation-h200-notes.md, eighteenth and nineteenth rounds): the 16 split-KV group
+** decodes up to 8k read 43.5-49.4 KB from DRAM beyond their data whatever their batch and head
+** dim, the mean pool's decode step 11.5-11.8 KB, the decode selection 21.5-24 KB, the full
+** decode's split merge 20 KB.
+** Each size below is the kernel's `.text.<mangled name>` section in the sm_90 cubin of the
+** measured tree (a823929, run 2's, which every counter the cycle engine's traffic is scored
+** against comes from), compiled as validate/CMakeLists.txt does with nvcc 13.0:
+**   nvcc -I validate/kernels -O3 -DNDEBUG -arch=sm_90 -cubin -x cu validate/kernels/<file>.cu
+** and the section headers read from the ELF (16 B per instruction, the tail padded with NOPs to
+** 128 B). The same on the current tree gives attn_group_kernel<128,128,64,3> 51,968 B, the
+** extent of the committed SASS of that kernel (…-source-v1-decode.sass.gz: last offset 0xcaf0 +
+** 16), which checks the method. The current tree's other sizes, where they differ: split_combine
+** 14,080, compress_kernel 10,752. Only the validation's kernels (mma.sync mappings) read them;
+** the large kernels' code (under 0.1% of their bytes) is not counted. */
+/* attn_group_kernel<128,128,64,3> (the v1-decode SASS's last offset, 51,952, was taken before) */
+#define SPEC_GRP_CODE_BYTES 51584.0
+/* compress_kernel, the mean pool (forward and decode step) */
+#define SPEC_MEAN_CODE_BYTES 9472.0
+/* select_decode_kernel, the unfused decode's selection */
+#define SPEC_SELDEC_CODE_BYTES 19200.0
+/* split_combine_kernel, the split-KV merge (the full decode's; the NSA decode's first launch) */
+#define SPEC_MERGE_CODE_BYTES 17920.0
+/* gate_combine_split_kernel, the NSA decode merge's second launch */
+#define SPEC_GATE_SPLIT_CODE_BYTES 31744.0
+/* bwd_pre_kernel, the backward's delta pass */
+#define SPEC_DELTA_CODE_BYTES 5504.0
 
 /* The group CTA body's warp instructions per K/V tile at head dim d_qk. */
 static inline double spec_grp_instr_per_tile(double dk) {
