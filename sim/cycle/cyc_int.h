@@ -112,6 +112,11 @@ typedef struct cyc_kernel {
   ** cold L2, as ncu profiles it): added to the DRAM reads, not to the L2 tex reads nor the time
   ** (kstream.h SPEC_*_CODE_BYTES; 0: not counted). */
   double code_bytes;
+  /* warm_l2: the launch the measurement times finds in L2 what its previous launch left there
+  ** (the harness repeats each kernel back to back over its rotations; pipeline.c sets it where
+  ** those fit in L2): the engine runs it twice, the traffic from the first (cold, as ncu
+  ** profiles it), the time from the second. keep_l2: leave the lines in L2 after the run. */
+  uint32_t warm_l2, keep_l2;
   double issue_cycles, issue_warps;
   double issue_slope; /* issue slots per warp beyond (below) issue_warps; 0: one (spec_issue_cpi) */
   /* 1: that interval is a shared pipe's throughput, which the resident warps share
@@ -230,9 +235,10 @@ void cyc_mem_free(cyc_mem *m);
 ** byte is in shared memory. */
 uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
 void cyc_mem_store(cyc_mem *m, uint32_t sm, uint64_t now, const cyc_range *r, uint32_t n);
-/* Writes back every dirty chunk and empties L2 (kernels start cold). The write-backs queue on
-** their HBM channels behind what the kernel reserved there; returns the cycle the last one ends. */
-double cyc_mem_flush(cyc_mem *m);
+/* Writes back every dirty chunk and empties L2 (kernels start cold; keep: the lines stay, clean,
+** for a warm second run of the same kernel). The write-backs queue on their HBM channels behind
+** what the kernel reserved there; returns the cycle the last one ends. */
+double cyc_mem_flush(cyc_mem *m, int keep);
 typedef struct cyc_mem_stats {
   uint64_t l2_read_bytes, l2_hit_bytes, hbm_read_bytes, hbm_write_bytes, stored_bytes;
   uint64_t coalesced_bytes; /* rewritten in L2 before reaching HBM */

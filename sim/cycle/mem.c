@@ -263,7 +263,7 @@ void cyc_mem_store(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *r, 
     }
 }
 
-double cyc_mem_flush(cyc_mem *m) {
+double cyc_mem_flush(cyc_mem *m, int keep) {
   for (uint32_t i = 0; i < m->parts; i++) {
     part *p = &m->p[i];
     size_t n = (size_t)(p->sets * m->ways);
@@ -274,6 +274,8 @@ double cyc_mem_flush(cyc_mem *m) {
       }
       m->st.hbm_write_bytes += p->dirty[e];
       p->dirty[e] = 0;
+      if (keep)
+        continue;
       p->tag[e] = 0;
       p->stamp[e] = 0;
       p->valid[e] = 0;

@@ -406,6 +406,13 @@ static sim_status compress(ctx *c, const char *name, double factor, int decode) 
     k.instr_per_tile = SPEC_MEAN_INSTR_PER_ROW;
     k.instr_fixed = SPEC_MEAN_INSTR_FIXED;
     k.code_bytes = SPEC_MEAN_CODE_BYTES; /* compress_kernel's code, once per launch */
+    /* Timed with its inputs in L2 (engine.c runs it twice, the traffic from the cold run): the
+    ** harness times each kernel alone, back to back over its rotations, and the pool's inputs
+    ** fit in L2 (8k forward: K and V, 16.8-21 MB, one rotation; a decode step: one block, 80 KB,
+    ** four), so each launch reads what the one before left there. The measured times say so: 8k
+    ** to 16k adds 16.8 MB in 3.1 us (5.4 TB/s, past the HBM's 4.4); from 32k on, where the inputs
+    ** outgrow the L2, the second run finds almost nothing left and the time is about the cold one. */
+    k.warm_l2 = 1;
     if (decode) {
       k.rows = 1;
       k.bm = 1;

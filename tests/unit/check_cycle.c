@@ -87,7 +87,7 @@ START_TEST(memory_exact_cycles) {
   ck_assert_uint_eq(s.l2_hit_bytes, 128);
   ck_assert_uint_eq(s.hbm_read_bytes, 256);
   cyc_mem_store(m, 0, 3000, &r, 1);
-  cyc_mem_flush(m);
+  cyc_mem_flush(m, 0);
   cyc_mem_stats_get(m, &s);
   ck_assert_uint_eq(s.hbm_write_bytes, 128);
   cyc_mem_free(m);
@@ -122,6 +122,21 @@ START_TEST(engine_exact_cycles) {
   run_tiny(&k, m, &s);
   ck_assert_uint_le(s.cycles, 533);
   ck_assert_uint_ge(s.cycles, 532);
+  /* Timed warm (warm_l2): the first, cold run leaves its line in L2 and gives the traffic (128 B
+  ** read from HBM, 128 written); the timed run's load hits (slice 0.03 + 200 -> 201), barrier 30,
+  ** 1 cycle of FP32 -> 232. */
+  k = stream_kernel(1, 1, 128, 128);
+  k.fp32_per_row = 128;
+  k.warm_l2 = 1;
+  run_tiny(&k, m, &s);
+  ck_assert_uint_eq(s.cycles, 232);
+  ck_assert_uint_eq(s.hbm_read_bytes, 128);
+  ck_assert_uint_eq(s.hbm_write_bytes, 128);
+  ck_assert_uint_eq(s.l2_read_bytes, 128);
+  /* and it leaves the L2 cold for the next kernel */
+  k.warm_l2 = 0;
+  run_tiny(&k, m, &s);
+  ck_assert_uint_eq(s.cycles, 532);
   cyc_mem_free(m);
 }
 END_TEST
