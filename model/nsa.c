@@ -132,6 +132,10 @@ static sim_status compress_kernel(const spec_arch *a, const spec_workload *wl, c
     w.ctas = 2.0 * ceil(rows / SPEC_MLP_ROWS);
     w.grid_warps = SPEC_MLP_THREADS / 32.0;
     w.grid_ctas_per_sm = spec_grid_ctas_per_sm(a, (uint32_t)w.grid_warps, m->regs_per_thread);
+    /* ... and no more than its 2-stage ring of x and weight slices fits in shared memory
+    ** (nsa_compress.cu MlpCfg SMEM_BYTES: 2 x 2 x (64 x 64 + 64 x D) bytes). */
+    double ring = 2.0 * 2.0 * (SPEC_MLP_ROWS * SPEC_MLP_SLICE + SPEC_MLP_SLICE * dmax) + a->sm.smem_reserved_per_cta_bytes;
+    w.grid_ctas_per_sm = fmax(1.0, fmin(w.grid_ctas_per_sm, floor((double)a->sm.smem_bytes / ring)));
     w.iters_per_cta = s.l * dmax / SPEC_MLP_SLICE + dmax / SPEC_MLP_SLICE;
     w.tile_bytes = (SPEC_MLP_ROWS * SPEC_MLP_SLICE + SPEC_MLP_SLICE * dmax) * s.e;
     w.warp_instr_per_iter = spec_mlp_instr_per_slice(dmax);
@@ -418,6 +422,18 @@ static sim_status selected_bwd(const spec_arch *a, const spec_workload *wl, sim_
   w.smem_bytes = kv_l2 * 2.0 + qdo * 2.0;
   w.iters_per_cta = s.n * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
+  /* The validation's sel_dq_kernel (mma: sync): one step per block the token sees, its stream at
+  ** its measured interval (kstream.h SPEC_SELBWD_DQ_*); dispatch balances the tokens' blocks. */
+  if (m->mma == SPEC_MMA_SYNC && s.lp == 64.0 && m->block_m == 16) {
+    mdl_occ oq = mdl_occupancy(a, wl, SPEC_K_SELECTED);
+    double slots = a->sm.count * (oq.ctas_per_sm ? oq.ctas_per_sm : 1);
+    w.iters_per_cta = s.n;
+    w.path_iters = ceil(w.ctas / slots) * (groups * sum_blocks) / w.ctas;
+    w.warp_instr_per_iter = spec_at_dim(SPEC_SELBWD_DQ_INSTR_PER_BLOCK, SPEC_SELBWD_DQ_INSTR_PER_16DK, s.dk);
+    w.warp_instr_fixed = spec_at_dim(SPEC_SELBWD_DQ_INSTR_FIXED, SPEC_SELBWD_DQ_FIXED_PER_16DK, s.dk);
+    w.issue_cycles = SPEC_SELBWD_DQ_ISSUE_CYCLES;
+    w.issue_warps = SPEC_SELBWD_DQ_ISSUE_WARPS;
+  }
   st = mdl_emit(a, wl, &w, p, d);
   if (st != SIM_OK)
     return st;
@@ -443,6 +459,26 @@ static sim_status selected_bwd(const spec_arch *a, const spec_workload *wl, sim_
   w.smem_bytes = (groups * nblocks * block_kv + gathered) * 2.0;
   w.iters_per_cta = ceil(rows / (groups * nblocks) / 64.0);
   w.tile_bytes = 64.0 * (s.dk + s.dv) * s.e;
+  /* The validation's sel_dkdv_kernel (mma: sync): one CTA per chunk of up to 128 tokens that chose
+  ** a block, one step per token (its group's 16 Q and dO rows), its stream at its measured
+  ** interval, 2 CTAs per SM by its accumulators' registers (kstream.h SPEC_SELBWD_DKDV_*). The
+  ** grid is the index's bound on the chunks; those beyond the count return at once. */
+  if (m->mma == SPEC_MMA_SYNC && s.lp == 64.0 && s.g <= 16.0) {
+    double pairs = groups * sum_blocks, chunk = SPEC_SELBWD_DKDV_CHUNK;
+    double regs = fmin(a->sm.max_registers_per_thread, (s.dk + s.dv) / 2.0 + SPEC_SELBWD_DKDV_REGS_BEYOND_ACC);
+    double cpr = spec_grid_ctas_per_sm(a, 4, (uint32_t)regs);
+    double runs = pairs / chunk + groups * nblocks * 0.5;
+    w.ctas = s.b * s.hk * (floor(s.t * s.n / chunk) + nblocks);
+    w.grid_warps = 4.0;
+    w.grid_ctas_per_sm = cpr;
+    w.iters_per_cta = chunk;
+    w.path_iters = pairs / (a->sm.count * cpr);
+    w.warp_instr_per_iter = spec_at_dim(SPEC_SELBWD_DKDV_INSTR_PER_TOKEN, SPEC_SELBWD_DKDV_INSTR_PER_16DK, s.dk);
+    w.warp_instr_fixed = spec_at_dim(SPEC_SELBWD_DKDV_INSTR_FIXED, SPEC_SELBWD_DKDV_FIXED_PER_16DK, s.dk) * runs / w.ctas;
+    w.issue_cycles = SPEC_SELBWD_DKDV_ISSUE_CYCLES;
+    w.issue_warps = SPEC_SELBWD_DKDV_ISSUE_WARPS;
+    w.tile_bytes = 16.0 * (s.dk + s.dv) * s.e;
+  }
   return mdl_emit(a, wl, &w, p, d);
 }
 /* }==== */

@@ -410,7 +410,7 @@ static const pairing pairs_tab[] = {
     {"selected_bwd_index", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
     {"selected_bwd_dkdv", "nsa.selected.bwd.dkdv", SPEC_K_COUNT},
     {"cmp_bwd_pre", "nsa.cmp_attn.bwd.pre", SPEC_K_COUNT},
-    {"cmp_bwd_dkdv", "nsa.cmp_attn.bwd.dkdv", SPEC_K_COUNT},
+    {"cmp_bwd_dkdv", "nsa.cmp_attn.bwd.dkdv", SPEC_K_CMP_ATTN},
     {"cmp_bwd_dkdv_reduce", "nsa.cmp_attn.bwd.dkdv", SPEC_K_COUNT},
     {"cmp_bwd_dq", "nsa.cmp_attn.bwd.dq", SPEC_K_COUNT},
     {"cmp_bwd_compress", "nsa.compress.bwd", SPEC_K_COUNT},
@@ -675,6 +675,14 @@ static sim_status build(ctx *c, const cfg *g, int with_mapping, spec_arch *a, sp
       unsigned bm = 2048u / (r->d_qk + r->d_v);
       snprintf(kv[n++], 96, "kernel.compress.block_m=%u", bm ? bm : 1u);
       snprintf(kv[n++], 96, "kernel.compress.warps=8");
+      break;
+    }
+  /* The MLP compression runs its own grid (model/nsa.c); the registers it ran with bound its CTAs
+  ** per SM. */
+  for (size_t i = 0; with_mapping && g->nsa && i < g->n && n + 1 <= 80; i++)
+    if ((strcmp(g->first[i].kernel, "compress") == 0 || strcmp(g->first[i].kernel, "compress_decode") == 0) &&
+        strcmp(g->first[i].design, "mlp") == 0 && g->first[i].regs) {
+      snprintf(kv[n++], 96, "kernel.compress.regs_per_thread=%u", g->first[i].regs);
       break;
     }
   sim_status st = SIM_OK;

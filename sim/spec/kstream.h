@@ -345,6 +345,51 @@ static inline double spec_mlp_instr_per_slice(double d) {
 ** longest first. */
 /* }==== */
 
+/* {==== The selected branch's backward (validate/kernels/nsa_bwd.cu; model only: the cycle engine
+** runs up to 8k, where no selected backward was measured) ====
+** dQ, sel_dq_kernel<DQK, DV>: one CTA of 4 warps per (token, KV head), the group's Q and dO rows
+** (padded to 16) in shared memory, one step per selected block the token may see (the K and V
+** tile's 64 rows through a 2-stage cp.async ring: 16 copies per thread at d 128, about 400
+** instructions; S and dP 16 mma each with their ldmatrix, the 8 scores' exp2 and dS, dQ += dS K
+** 16 mma), then the cross-warp reduction (16 x d_qk / 128 passes per thread) and the bf16 store.
+** dK/dV, sel_dkdv_kernel<DQK, DV>: one CTA of 4 warps per chunk of up to 128 tokens that chose
+** one block (the inverted index; grid b x h_kv x (T n / 128 + blocks), the chunks beyond the
+** index's count return at once), the block's K and V kept in shared memory, one step per token
+** (its 16 Q and dO rows and their lse and delta through a 2-stage ring; S^T, dP, dV += P^T dO and
+** dK += dS^T Q, 64 mma with their ldmatrix), then the fp32 atomics of dK and dV.
+** ncu on the H200 (reports/measurements/h200/2026-11-29-h200-run4-inst.csv, sel_bwd_d128_16k, now
+** a calibration config): dQ 3.2951e9 warp instructions over 65536 x 4 warps = 12570 per warp over
+** 15.53 blocks per token (254464 (token, block) pairs per KV head over 16384 tokens); fixed about
+** 650 counted from the source (the index warp's ballot, the Q/dO copies, the lse and delta, the
+** reduction's shared stores and 16 passes of loads, adds and the store), 768 per block. dK/dV
+** 2.1018e9 over 9216 x 4 warps = 57015 per warp over 110.4 tokens per launched CTA (1017856
+** pairs); fixed about 700 per CTA that runs (the K/V block's 16 copies per thread, the index
+** loads, 128 fp32 atomics with their scaling and addresses), about 10 for one beyond the count
+** (8464 of 9216 run: pairs / 128 plus half a chunk per block): 510 per token. Per 16 of d_qk
+** beyond 128, counted from the source: dQ 35 per block (S: an ldmatrix.x4 of Q and of K and 2
+** mma; dQ: an ldmatrix.trans and 2 mma; one more cp.async per thread of the K tile, ~25) and 45
+** fixed; dK/dV 16 per token (S^T 6, dK 4, a quarter cp.async of the Q row tile 6) and 20 fixed.
+** Issue intervals: SM active cycles x achieved warps / instructions per SM: dQ 10.15M x 11.93 /
+** 24.96M = 4.85 cycles at 2.98 warps per scheduler (3 CTAs per SM), dK/dV 11.85M x 7.96 / 15.92M
+** = 5.92 at 1.99 (2 CTAs: the dK and dV accumulators alone are (d_qk + d_v) / 2 fp32 registers per
+** thread, 224 registers at d 128 and 254 at d 192 in the measured rows). */
+#define SPEC_SELBWD_DQ_INSTR_PER_BLOCK 768.0
+#define SPEC_SELBWD_DQ_INSTR_FIXED 650.0
+#define SPEC_SELBWD_DQ_INSTR_PER_16DK 35.0
+#define SPEC_SELBWD_DQ_FIXED_PER_16DK 45.0
+#define SPEC_SELBWD_DQ_ISSUE_CYCLES 4.85
+#define SPEC_SELBWD_DQ_ISSUE_WARPS 2.98
+#define SPEC_SELBWD_DKDV_CHUNK 128.0
+#define SPEC_SELBWD_DKDV_INSTR_PER_TOKEN 510.0
+#define SPEC_SELBWD_DKDV_INSTR_FIXED 700.0
+#define SPEC_SELBWD_DKDV_INSTR_PER_16DK 16.0
+#define SPEC_SELBWD_DKDV_FIXED_PER_16DK 20.0
+#define SPEC_SELBWD_DKDV_ISSUE_CYCLES 5.92
+#define SPEC_SELBWD_DKDV_ISSUE_WARPS 1.99
+/* Registers per thread beyond the dK/dV accumulators (224 - 128 at d 128, the measured row's). */
+#define SPEC_SELBWD_DKDV_REGS_BEYOND_ACC 96.0
+/* }==== */
+
 /* {==== The group CTA body's stream split into per tile and fixed from ncu (validate/kernels/
 ** val_group.cuh val_group_attend<128, 128, 64, 2>; both engines, in place of the one-profile
 ** count noted above, whose 1000 fixed was counted from the source and whose 982 per tile then came
