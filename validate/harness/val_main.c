@@ -483,8 +483,7 @@ static void fused_params(const pipe *P, int rot, val_decode_fused_params *f) {
   f->counter_branches = (int *)P->p[rot][S_DCNT] + c->batch * c->heads_kv;
   f->counter_select2 = (int *)P->p[rot][S_DCNT] + 2 * c->batch * c->heads_kv;
   f->v2 = c->dec_fused == 2;
-  f->v5 = c->dec_fused == 5;
-  f->v3 = c->dec_fused >= 3; /* v4 is v3 with its own top-n and flags; v5 runs v3's branch kernel */
+  f->v3 = c->dec_fused >= 3; /* v4 is v3 with its own top-n and flags */
   f->lean = c->dec_fused >= 2 || c->grp_lean;
   f->counter_branches2 = (int *)P->p[rot][S_DCNT] + 3 * c->batch * c->heads_kv;
   f->v4 = c->dec_fused == 4;
@@ -767,8 +766,7 @@ static void add_stage(pipe *P, const char *name, int op, int splits, int dst_o, 
     break;
   case OP_DEC_CMP: case OP_DEC_BRANCH: /* group-centric CTAs (val_group.cuh) */
     r->block_m = 16, r->block_n = c->grp_block_n, r->warps = c->grp_block_n / 16, r->stages = c->grp_stages;
-    r->design = c->dec_fused == 5   ? "fused5"
-                : c->dec_fused == 4 ? "fused4"
+    r->design = c->dec_fused == 4   ? "fused4"
                 : c->dec_fused == 3 ? "fused3"
                 : c->dec_fused == 2 ? "fused2"
                 : c->grp_lean       ? "fused_lean"
@@ -928,8 +926,8 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       P->n[S_LOGITS] = B * Hk * 16ull * (unsigned long long)P->n_cmp;
       const int i_cmp = P->n_st;
       const int v2 = c->dec_fused == 2;
-      const int v3 = c->dec_fused == 3, v4 = c->dec_fused == 4, v5 = c->dec_fused == 5;
-      add_stage(P, v2 ? "dec2_cmp_select" : v3 ? "dec3_cmp" : v4 ? "dec4_cmp" : v5 ? "dec5_cmp_select" : "dec_cmp_fused", OP_DEC_CMP,
+      const int v3 = c->dec_fused == 3, v4 = c->dec_fused == 4;
+      add_stage(P, v2 ? "dec2_cmp_select" : v3 ? "dec3_cmp" : v4 ? "dec4_cmp" : "dec_cmp_fused", OP_DEC_CMP,
                 auto_splits(R, c, (P->n_cmp + 63) / 64, 2), 0, 0);
       P->st[i_cmp].part_o = S_OPART, P->st[i_cmp].part_l = S_LPART, P->st[i_cmp].write_part = 1;
       max_split = P->st[i_cmp].splits;
@@ -943,13 +941,6 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
           return -1;
         }
         P->n[S_PSC] = B * Hk * (unsigned long long)max_split * (unsigned long long)((P->n_sel + 3) & ~3);
-      } else if (v5) { /* the selection runs on each pair's last compressed CTA */
-        if (val_decode_v5_tail_excess(c->d_qk, c->d_v, c->grp_block_n, c->grp_stages, max_split, P->n_sel,
-                                      P->n_cmp)) {
-          fprintf(stderr, "config '%s': dec_fused=5: %d splits, %d compressed tokens and %d selection blocks do not fit the K/V ring\n",
-                  c->id, max_split, P->n_cmp, P->n_sel);
-          return -1;
-        }
       } else {
         const int i_sel = P->n_st;
         add_stage(P, v3 ? "dec3_select" : v4 ? "dec4_select" : "dec_select_fused", OP_DEC_SELECT,
@@ -970,7 +961,7 @@ static int pipe_plan(pipe *P, const run_ctx *R, const val_config *c) {
       ss = ss < 1 ? 1 : ss > t_s ? t_s : ss;
       sw = sw < 1 ? 1 : sw > t_w ? t_w : sw;
       const int i_br = P->n_st;
-      add_stage(P, v2 ? "dec2_branches" : v3 ? "dec3_branches" : v4 ? "dec4_branches" : v5 ? "dec5_branches" : "dec_branches_fused", OP_DEC_BRANCH,
+      add_stage(P, v2 ? "dec2_branches" : v3 ? "dec3_branches" : v4 ? "dec4_branches" : "dec_branches_fused", OP_DEC_BRANCH,
                 ss, 0, 0);
       P->st[i_br].aux = sw;
       P->row[i_br].split = ss + sw; /* CTAs per (sequence, KV head) of the one grid */
@@ -1753,7 +1744,7 @@ static int check_stage(pipe *P, int i) {
       bad += uk + uv;
       if (c->check) extra = check_compress(P);
     }
-    if (c->dec_fused == 2 || c->dec_fused == 5) { /* and the selection's: merged output, scores, an exact top-n */
+    if (c->dec_fused == 2) { /* and the selection's: merged output, scores, an exact top-n */
       long long b2 = 0, b3 = 0;
       const double e_sc = check_scores(P, &b2);
       const double e_tn = check_topn(P, &b3);
@@ -1887,7 +1878,7 @@ static int check_stage(pipe *P, int i) {
       err = check_attn_op_g(P, attn_op, host_f(P, out_o), host_f(P, out_l), sd->op == OP_WIN_FWD && sd->aux);
     }
   }
-  if (c->check && (sd->op == OP_DEC_CMP ? !c->compress_mlp || c->dec_fused == 2 || c->dec_fused == 5 : sd->op == OP_DEC_SELECT))
+  if (c->check && (sd->op == OP_DEC_CMP ? !c->compress_mlp || c->dec_fused == 2 : sd->op == OP_DEC_SELECT))
     err = worst(err, extra);
   row->rel_err = err;
   if (bad) {
@@ -2059,7 +2050,7 @@ static int count_def(pipe *P, const stage_def *sd, stage_row *row) {
     d.op = OP_CMP_GROUP;
     if (count_def(P, &d, row)) return -1;
     if (!c->compress_mlp) row->bytes += B * c->cmp_len * kv_tok + B * kv_tok;
-    if (c->dec_fused == 2 || c->dec_fused == 5) /* v2's and v5's selection, counted as dec_select_fused's */
+    if (c->dec_fused == 2) /* v2's selection, counted as dec_select_fused's */
       row->bytes += B * Hk * P->n_sel * 4.0 + (double)P->n[S_IDX] * 4 + rows_o * (dv + 1) * 4.0 * sd->splits + o_b + l_b;
     break;
   }

@@ -82,7 +82,7 @@ static void test_config_bad(void) {
   expect_error("id=a kernel=nsa_fwd seq_len=4096 trace_out=out/", "names a directory");
   expect_error("id=a kernel=nsa_fwd seq_len=4096 trace_out=caf\xc3\xa9.trace", "non-ASCII");
   expect_error("id=a kernel=nsa_fwd seq_len=4096 dec_fused=1", "dec_fused is the nsa_decode pipeline");
-  expect_error("id=a kernel=nsa_decode seq_len=4096 dec_fused=6", "out of range");
+  expect_error("id=a kernel=nsa_decode seq_len=4096 dec_fused=5", "out of range");
   expect_error("id=a kernel=nsa_decode seq_len=4096 grp_lean=1", "grp_lean=1 is for nsa_decode with dec_fused=1");
   expect_error("id=a kernel=nsa_fwd seq_len=4096 grp_lean=1", "grp_lean=1 is for nsa_decode with dec_fused=1");
   expect_error("id=a kernel=nsa_decode seq_len=4096 topn_fused=1", "topn_fused=1 is the nsa_fwd scores kernel");

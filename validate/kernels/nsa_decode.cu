@@ -25,8 +25,6 @@
 **   alone (sync = 0) wait as v3's do, since nothing else sets their flags then. Its selection
 **   loads the logits with the split lse in one round and leaves the compressed output's merge to
 **   the branch kernel's shared merge (which writes o_cmp), one memory round less on its chain.
-** v5 (dec_fused=5) is two launches: the last CTA of each pair to finish the compressed attention
-**   runs that pair's selection (pair_select_v5: no CTA waits for another), then v3's branch kernel.
 ** The CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident: their
 **   launchers check it against the occupancy, and the grids are sized to one wave.
 ** Every reduction runs in a fixed order, so results do not depend on which CTA finishes last.
@@ -455,91 +453,6 @@ __device__ void cmp_select_v2(const val_decode_fused_params &p, int hk, int b, i
   topn_cta<NT>(sc, n_valid, p.n, p.idx + pair * p.n);
 }
 
-/* ---------------------------------------------------------------- v5: the selection by the pair's last CTA */
-/* v5 (dec_fused=5): the last of a (sequence, KV head)'s compressed CTAs to finish (an arrival count,
-** no CTA waits) runs that pair's whole selection: the split lse merged per head, the compressed
-** output merged from the splits' partials, each token's Eq. 8/10 sum over the group's heads from the
-** logits, the Eq. 9 block scores and topn_radix. The selection kernel and its launch, its ramp and its
-** chain of a dozen CTAs per pair go: run 9 measured that kernel at 18-24 us for a few MB, while one
-** CTA reads a pair's 256 KB of logits from L2 in about 2 us. Shared memory: the drained K/V ring
-** holds the split lse, one float per compressed token and one per selection block (the launcher
-** checks it fits, val_decode_v5_tail_excess). */
-template <int DQK, int DV, int BN, int STAGES>
-__device__ void pair_select_v5(const val_decode_fused_params &p, int hk, int b, unsigned char *smem_raw) {
-  using C = GrpCfg<DQK, DV, BN, STAGES>;
-  constexpr int NT = C::NT;
-  const val_attn_group_params &a = p.cmp;
-  const long long pair = (long long)b * a.heads_kv + hk;
-  if (!last_to_arrive(p.counter_select + pair, a.splits)) return;
-  const int group = a.heads_q / a.heads_kv, S = a.splits, n_cmp = a.seq_k, tid = threadIdx.x, q_pos = a.q_pos0;
-  const long long n_rows = (long long)a.batch * a.heads_q, r0 = (long long)b * a.heads_q + hk * group;
-  const int R = p.sel_len / p.cmp_stride, H = p.cmp_len / p.cmp_stride - 1;
-  const int n_valid = min(q_pos / p.sel_len + 1, p.n_sel);
-  float *lsp = reinterpret_cast<float *>(smem_raw + 2 * C::Q_ELEMS); /* [S][16], then [n_cmp], [n_sel] */
-  float *pc = lsp + S * 16, *sc = pc + n_cmp;
-  __shared__ float m_h[16], l_h[16], lse2[16];
-
-  for (int i = tid; i < S * group; i += NT)
-    lsp[(i / group) * 16 + i % group] = __ldcg(a.lse_part + (i / group) * n_rows + r0 + i % group);
-  __syncthreads();
-  if (tid < 16) {
-    const float lse = merge_split_lse(lsp, S, group, tid, m_h, l_h, lse2);
-    if (tid < group) p.lse_cmp[r0 + tid] = lse;
-  }
-  __syncthreads();
-  /* The compressed output: float4 items over the splits (their loads in flight together). */
-  for (int i = tid; i < group * (DV / 4); i += NT) {
-    const int h = i / (DV / 4), d = (i % (DV / 4)) * 4;
-    const float m = m_h[h], l = l_h[h], m_use = m == -INFINITY ? 0.f : m, inv = l > 0.f ? 1.f / l : 0.f;
-    float4 o = make_float4(0.f, 0.f, 0.f, 0.f);
-#pragma unroll 8
-    for (int s = 0; s < S; ++s) {
-      const float w = __expf(lsp[s * 16 + h] - m_use);
-      const float4 v = __ldcg(reinterpret_cast<const float4 *>(a.o_part + (s * n_rows + r0 + h) * DV + d));
-      o.x += w * v.x, o.y += w * v.y, o.z += w * v.z, o.w += w * v.w;
-    }
-    uint2 out;
-    out.x = val_pack_bf16(o.x * inv, o.y * inv);
-    out.y = val_pack_bf16(o.z * inv, o.w * inv);
-    *reinterpret_cast<uint2 *>(static_cast<__nv_bfloat16 *>(p.o_cmp) + (r0 + h) * DV + d) = out;
-  }
-  /* Eq. 8 and 10 per compressed token, two tokens per thread per pass with their 32 loads together;
-  ** tokens whose block is not fully in the past count 0. */
-  const float *lg = a.logits + pair * 16 * n_cmp;
-  for (int i0 = tid; i0 < n_cmp; i0 += 2 * NT) {
-    float v[2][16];
-#pragma unroll
-    for (int u = 0; u < 2; ++u) {
-      const int i = i0 + u * NT;
-      const bool ok = i < n_cmp && i * p.cmp_stride + p.cmp_len - 1 <= q_pos;
-#pragma unroll
-      for (int h = 0; h < 16; ++h) v[u][h] = ok && h < group ? __ldcg(lg + (long long)h * n_cmp + i) : -INFINITY;
-    }
-#pragma unroll
-    for (int u = 0; u < 2; ++u) {
-      float sum = 0.f;
-#pragma unroll
-      for (int h = 0; h < 16; ++h)
-        if (lse2[h] > -INFINITY && v[u][h] > -INFINITY) sum += exp2f(v[u][h] - lse2[h]);
-      if (i0 + u * NT < n_cmp) pc[i0 + u * NT] = sum;
-    }
-  }
-  __syncthreads();
-  /* Eq. 9: block j sums p_cmp[R(j+1) - 1 - m - n], m < R, n <= H. */
-  float *out_sc = p.scores + pair * p.n_sel;
-  for (int j = tid; j < n_valid; j += NT) {
-    float sum = 0.f;
-    for (int m = 0; m < R; ++m)
-      for (int n = 0; n <= H; ++n) {
-        const int i = R * (j + 1) - 1 - m - n;
-        if (i >= 0 && i < n_cmp) sum += pc[i];
-      }
-    sc[j] = sum, out_sc[j] = sum;
-  }
-  __syncthreads();
-  topn_radix<NT>(sc, n_valid, p.n, p.idx + pair * p.n);
-}
-
 /* ---------------------------------------------------------------- cmp */
 constexpr int DC_PARTS = 4; /* token slices of the newest block pooled in parallel (then summed in order) */
 
@@ -554,7 +467,7 @@ constexpr int dec_min_blocks() {
 
 /* V4: in a whole step (p.sync) each CTA counts itself done for its pair after its writes, so the
 ** selection of that pair starts without waiting for the whole grid. */
-template <int DQK, int DV, int BN, int STAGES, bool V2, bool LEAN, bool V4 = false, bool V5 = false>
+template <int DQK, int DV, int BN, int STAGES, bool V2, bool LEAN, bool V4 = false>
 __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_blocks<DQK, DV, BN, STAGES>()))
     decode_cmp_kernel(const val_decode_fused_params p) {
   using C = GrpCfg<DQK, DV, BN, STAGES>;
@@ -601,7 +514,6 @@ __global__ void __launch_bounds__(GrpCfg<DQK, DV, BN, STAGES>::NT, (dec_min_bloc
   __syncthreads();
   val_group_attend<DQK, DV, BN, STAGES, LEAN>(p.cmp, 0, hk, b, split, smem_raw);
   if (V2) cmp_select_v2<DQK, DV, BN, STAGES>(p, hk, b, split, smem_raw);
-  if (V5) pair_select_v5<DQK, DV, BN, STAGES>(p, hk, b, smem_raw);
   if (V4 && p.sync) {
     __threadfence();
     __syncthreads();
@@ -876,7 +788,6 @@ cudaError_t launch_attention(bool branches, const val_decode_fused_params *p, di
                        : L(decode_branches_kernel, "decode_branches", A, B, N, S, false, false);               \
     if (p->v2) return L(decode_cmp_kernel, "decode_cmp_select2", A, B, N, S, true, true);                      \
     if (p->v4) return L(decode_cmp_kernel, "decode_cmp_flags", A, B, N, S, false, true, true);                 \
-    if (p->v5) return L(decode_cmp_kernel, "decode_cmp_select5", A, B, N, S, false, true, false, true);        \
     return p->lean ? L(decode_cmp_kernel, "decode_cmp_lean", A, B, N, S, false, true)                          \
                    : L(decode_cmp_kernel, "decode_cmp", A, B, N, S, false, false);                             \
   }
@@ -935,12 +846,6 @@ extern "C" cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, c
   if (p->v2 && !waiting_grid_fits(false, p->cmp, (long long)p->cmp.batch * p->cmp.heads_kv * p->cmp.splits))
     return cudaErrorInvalidConfiguration;
   if (p->v4 && (p->v2 || !p->lean || (p->sync && !p->done_cmp))) return cudaErrorInvalidValue;
-  if (p->v5 && (p->v2 || p->v4 || !p->lean || !p->counter_select || !p->scores || !p->idx || !p->o_cmp ||
-                !p->lse_cmp || p->n < 3 || p->n > 32 || p->n_sel < 1 || p->cmp_stride < 1 || p->cmp_len % p->cmp_stride ||
-                p->sel_len % p->cmp_stride ||
-                val_decode_v5_tail_excess(p->cmp.d_qk, p->cmp.d_v, p->cmp.block_n, p->cmp.stages, p->cmp.splits,
-                                          p->n_sel, p->cmp.seq_k)))
-    return cudaErrorInvalidValue;
   const val_attn_group_params &a = p->cmp;
   return launch_attention(false, p, dim3(1u, (unsigned)a.heads_kv, (unsigned)(a.batch * a.splits)), s, info);
 }
@@ -983,20 +888,6 @@ extern "C" size_t val_decode_v2_tail_excess(int d_qk, int d_v, int block_n, int 
                                             int n_cmp) {
   const int tiles = (n_cmp + block_n - 1) / block_n, tok_max = (tiles + splits - 1) / splits * block_n;
   const size_t need = tail_bytes(splits, n_sel, tok_max);
-#define X(A, B, N, S)                                                                                     \
-  if (d_qk == A && d_v == B && block_n == N && stages == S) {                                             \
-    using C = GrpCfg<A, B, N, S>;                                                                         \
-    const size_t have = C::KV_BYTES > C::RED_BYTES ? C::KV_BYTES : C::RED_BYTES;                          \
-    return need > have ? need - have : 0;                                                                 \
-  }
-  VAL_GRP_MAPPINGS(X)
-#undef X
-  return need;
-}
-
-extern "C" size_t val_decode_v5_tail_excess(int d_qk, int d_v, int block_n, int stages, int splits, int n_sel,
-                                            int n_cmp) {
-  const size_t need = ((size_t)splits * 16 + (size_t)n_cmp + (size_t)n_sel) * sizeof(float);
 #define X(A, B, N, S)                                                                                     \
   if (d_qk == A && d_v == B && block_n == N && stages == S) {                                             \
     using C = GrpCfg<A, B, N, S>;                                                                         \

@@ -253,8 +253,6 @@ typedef struct val_decode_fused_params {
                                        ** kernel runs alone (timed alone: nothing sets its flags) */
   int *done_cmp;                       /* v4: B * Hkv counts of compressed CTAs finished */
   int *ready_sel;                      /* v4: B * Hkv flags: the selection of the pair is written */
-  int v5;                              /* dec_fused=5: two launches, the selection run by each pair's
-                                       ** last compressed CTA (counter_select), then v3's branch kernel */
 } val_decode_fused_params;
 
 cudaError_t val_launch_decode_cmp(const val_decode_fused_params *p, cudaStream_t s, val_launch_info *info);
@@ -263,9 +261,6 @@ cudaError_t val_launch_decode_branches(const val_decode_fused_params *p, cudaStr
 /* Shared memory the v2 cmp kernel's selection tail needs beyond its K/V ring: 0 when it fits,
 ** else the bytes missing (the harness rejects such a plan). */
 size_t val_decode_v2_tail_excess(int d_qk, int d_v, int block_n, int stages, int splits, int n_sel, int n_cmp);
-/* The same for v5's selection tail on the pair's last compressed CTA (split lse, a float per
-** compressed token and per selection block). */
-size_t val_decode_v5_tail_excess(int d_qk, int d_v, int block_n, int stages, int splits, int n_sel, int n_cmp);
 /* Resident CTAs per SM of the fused decode's attention kernels (the lower of cmp and branches), to
 ** size their grids to one wave. Returns 0 on error. */
 int val_decode_ctas_per_sm(int d_qk, int d_v, int block_n, int stages);
