@@ -543,21 +543,26 @@ START_TEST(fused_variants_predict) {
 }
 END_TEST
 
+/* The validation's batch-8 64k decode (the paper's shape at d_qk 128, mean pool, mma.sync) under the
+** fused design `first` (its result copied to *first_res), then under `second` (left in res). */
+static void predict_two_designs(const char *first, const char *second, sim_result *first_res) {
+  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"problem.head_dim_qk=128"},
+                       {"attention.compression.method=mean"}, {"kernel.cmp_attn.mma=sync"},
+                       {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"}, {first}};
+  size_t no = sizeof o / sizeof o[0];
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  *first_res = res;
+  o[no - 1].text = second;
+  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+}
+
 /* fused3 (the step v3) runs fused_lean's three kernels: the compressed kernel is the same; the
 ** branch kernel's merge is shared by its pair's CTAs instead of run by the last alone, so at the
 ** validation's batch-8 64k shape (the paper's at d_qk 128, mma.sync) it is predicted no slower than
 ** fused_lean's (run 7: 21.3 against 24.7 us measured), with the same FLOPs. */
 START_TEST(fused3_branches_no_slower) {
-  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"problem.head_dim_qk=128"},
-                       {"attention.compression.method=mean"}, {"kernel.cmp_attn.mma=sync"},
-                       {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"},
-                       {"kernel.cmp_attn.design=fused_lean"}};
-  size_t no = sizeof o / sizeof o[0];
   static sim_result lean;
-  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
-  lean = res;
-  o[no - 1].text = "kernel.cmp_attn.design=fused3";
-  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  predict_two_designs("kernel.cmp_attn.design=fused_lean", "kernel.cmp_attn.design=fused3", &lean);
   ck_assert_uint_eq(res.main.nkernels, 3);
   const sim_kernel_stats *b3 = kernel(&res.main, "nsa.decode.branches"), *bl = kernel(&lean.main, "nsa.decode.branches");
   ck_assert_msg(b3->time_s <= bl->time_s, "fused3 branches %.3g s, fused_lean %.3g s", b3->time_s, bl->time_s);
@@ -573,16 +578,8 @@ END_TEST
 ** selection's FLOPs drop by what the branches' rise (the step's total unchanged) and the selection
 ** writes no o_cmp; its top-n is topn_warps's source count (kstream.h). */
 START_TEST(fused4_moves_the_cmp_merge) {
-  spec_override o[] = {{"problem.phase=decode"}, {"problem.batch=8"}, {"problem.head_dim_qk=128"},
-                       {"attention.compression.method=mean"}, {"kernel.cmp_attn.mma=sync"},
-                       {"kernel.selected.mma=sync"}, {"kernel.window.mma=sync"},
-                       {"kernel.cmp_attn.design=fused3"}};
-  size_t no = sizeof o / sizeof o[0];
   static sim_result v3;
-  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
-  v3 = res;
-  o[no - 1].text = "kernel.cmp_attn.design=fused4";
-  predict(SRC "/arch/h200.yaml", SRC "/workloads/nsa-paper.yaml", o, no);
+  predict_two_designs("kernel.cmp_attn.design=fused3", "kernel.cmp_attn.design=fused4", &v3);
   ck_assert_uint_eq(res.main.nkernels, 3);
   ck_assert_double_eq(kernel(&res.main, "nsa.decode.cmp")->time_s, kernel(&v3.main, "nsa.decode.cmp")->time_s);
   const sim_kernel_stats *s4 = kernel(&res.main, "nsa.decode.select"), *s3 = kernel(&v3.main, "nsa.decode.select");
