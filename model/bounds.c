@@ -78,6 +78,31 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
                                  : spec_issue_cpi(a->sm.dependent_issue_cycles, share, w->issue_cycles, w->issue_warps, w->issue_slope);
     fixed_s = w->warp_instr_fixed * cpi / clk;
     fixed_s += w->dep_instr_per_cta * spec_issue_cpi(a->sm.dependent_issue_cycles, share, 0, 0, 0) / clk;
+    if (w->loads_serial && w->warps_active > 0) {
+      /* Warps of independent rows on serial round trips (the delta pass): a warp waiting out its
+      ** loads takes no issue slot, so its instructions do not each wait one slot per resident warp
+      ** (the rule above: every warp always issuing). The active warps share their scheduler as a
+      ** processor-sharing queue: at utilization u (active warps per scheduler x a warp's
+      ** instructions / its life) each instruction waits 1 / (1 - u) cycles for its slot (M/M/1-PS),
+      ** plus the dependent interval's dep - 1 beyond it, never more than the rule above. The
+      ** warp's life T = its round trips + its instructions at that interval, solved for by
+      ** bisection (the right side falls as T grows); the CTA holds its slot for T / warps_active
+      ** (its exited warps wait for its last). */
+      double ni = fmax(1.0, w->iters_per_cta), instr = ni * w->warp_instr_per_iter + w->warp_instr_fixed;
+      double wa = share * w->warps_active, trips = ni * lat_s * clk, dep = a->sm.dependent_issue_cycles;
+      double lo = wa * instr, hi = trips + instr * cpi;
+      for (int it = 0; it < 64; it++) {
+        double t = 0.5 * (lo + hi);
+        if (trips + instr * fmin(cpi, dep - 1.0 + 1.0 / (1.0 - wa * instr / t)) > t)
+          lo = t;
+        else
+          hi = t;
+      }
+      double life = 0.5 * (lo + hi), was = cpi;
+      if (instr > 0)
+        cpi = (life / w->warps_active - trips) / instr;
+      fixed_s += w->warp_instr_fixed * (cpi - was) / clk;
+    }
     step_s = w->loads_serial ? lat_s + w->warp_instr_per_iter * cpi / clk
                              : fmax(step_s, w->warp_instr_per_iter * cpi / clk);
   }

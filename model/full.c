@@ -121,6 +121,7 @@ void mdl_delta_work(const spec_arch *a, const spec_workload *wl, spec_kernel_id 
   w->loads_serial = 1;
   w->warp_instr_per_iter = SPEC_DELTA_INSTR_PER_ROUND;
   w->warp_instr_fixed = SPEC_DELTA_INSTR_FIXED;
+  w->warps_active = SPEC_DELTA_WARPS_ACTIVE;
 }
 
 /* The validation's dK/dV kernel (bwd_dkdv_kernel, kstream.h): one CTA per (sequence, split,

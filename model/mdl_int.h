@@ -64,6 +64,10 @@ typedef struct mdl_work {
   ** their arithmetic), so a step is its round trip plus its instructions, and nothing precedes the
   ** first step's loads but the fixed instructions. */
   int loads_serial;
+  /* The share of a resident CTA's warps still running (0: not modelled): a CTA of independent
+  ** warps on serial round trips (the delta pass, kstream.h SPEC_DELTA_WARPS_ACTIVE). Its warps
+  ** then share their schedulers as a processor-sharing queue (model/bounds.c). */
+  double warps_active;
   double launches;           /* launches the design runs as this kernel (0 = 1) */
   /* Warp instructions each CTA adds after its stream at the arch's dependent interval (its resident
   ** warps' share still bounding it; not the kernel's own interval): the forward top-n's second

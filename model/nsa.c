@@ -360,7 +360,9 @@ static sim_status selected_fwd(const spec_arch *a, const spec_workload *wl, sim_
   w.hbm_read_bytes = q + groups * s.t * s.n * 4.0 + selected_kv_hbm(a, wl, &s, sharers, row_tiles);
   w.hbm_write_bytes = o;
   w.smem_bytes = kv_l2 * 2.0 + q * 2.0;
-  w.iters_per_cta = s.n * s.lp / m->block_n;
+  /* The kernel walks a token's valid blocks only (val_group.cuh compacts the list to those that
+  ** start at or before the token): min(n, floor(p / l') + 1), sum_blocks / t on average. */
+  w.iters_per_cta = sum_blocks / s.t * s.lp / m->block_n;
   w.tile_bytes = m->block_n * (s.dk + s.dv) * s.e;
   w.warp_instr_per_iter = MDL_GROUP_INSTR_PER_TILE(s.dk);
   w.warp_instr_fixed = spec_grp_instr_fixed_g(m->warps, s.dv, s.g);

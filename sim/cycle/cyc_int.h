@@ -119,6 +119,10 @@ typedef struct cyc_kernel {
   uint32_t warm_l2, keep_l2;
   double issue_cycles, issue_warps;
   double issue_slope; /* issue slots per warp beyond (below) issue_warps; 0: one (spec_issue_cpi) */
+  /* The share of a resident CTA's warps still running (0: all): a CTA of independent warps holds
+  ** its slot until its last warp is done, and the exited ones take no issue slots (the delta pass,
+  ** kstream.h SPEC_DELTA_WARPS_ACTIVE). */
+  double warps_active;
   /* 1: that interval is a shared pipe's throughput, which the resident warps share
   ** (spec_issue_cpi_shared: the token-major forward). */
   int issue_shared;

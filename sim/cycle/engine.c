@@ -186,8 +186,9 @@ static int start_compute(run *r, uint32_t slot) {
     ** one, one issue slot per warp a scheduler holds beyond the profile's); all the issuing
     ** warps' through the SM's issue slots, shared with the other resident CTAs. */
     const cyc_kernel *k = r->k;
-    /* The model's issue rule (kstream.h); a dep_only step issues at the arch's interval. */
-    double share = sm->resident * r->warps / r->issue_rate;
+    /* The model's issue rule (kstream.h); a dep_only step issues at the arch's interval. The
+    ** share counts the active warps: a CTA's exited warps take no slots (cyc_kernel.warps_active). */
+    double share = sm->resident * r->warps * (k->warps_active > 0 ? k->warps_active : 1.0) / r->issue_rate;
     double dep = k->issue_shared && !s->dep_only
                      ? spec_issue_cpi_shared(r->dep_issue, share, k->issue_cycles, k->issue_warps)
                      : spec_issue_cpi(r->dep_issue, share, s->dep_only ? 0.0 : k->issue_cycles, k->issue_warps,

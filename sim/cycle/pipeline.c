@@ -58,7 +58,8 @@ static void base_kernel(ctx *c, cyc_kernel *k, const char *name, spec_kernel_id 
 /* The backward's delta pass over rows (token, query head) of O and dO as the validation's
 ** bwd_pre_kernel runs it under mma: sync (kstream.h): a warp per row in CTAs of
 ** SPEC_DELTA_WARPS warps on their own grid, d_v / 64 rounds of one 256-byte load pair per warp,
-** each waited out before its arithmetic, then the reduction and the store. */
+** each waited out before its arithmetic, then the reduction and the store; its instructions wait
+** one issue slot per active warp on the scheduler, not per resident one (ncu's warps active). */
 static void delta_pass(ctx *c, cyc_kernel *k) {
   if (c->wl->kernel[k->map].mma != SPEC_MMA_SYNC)
     return;
@@ -71,6 +72,7 @@ static void delta_pass(ctx *c, cyc_kernel *k) {
   k->loads_serial = 1;
   k->instr_per_tile = SPEC_DELTA_INSTR_PER_ROUND;
   k->instr_fixed = SPEC_DELTA_INSTR_FIXED;
+  k->warps_active = SPEC_DELTA_WARPS_ACTIVE; /* exited warps of a resident CTA issue nothing */
   k->code_bytes = SPEC_DELTA_CODE_BYTES; /* bwd_pre_kernel's code, once per launch (kstream.h) */
 }
 

@@ -288,14 +288,27 @@ static inline double spec_mlp_instr_per_slice(double d) {
 ** rowsum(dO * O), one warp per (token, head) row, CTAs of 4 warps) ====
 ** Each lane loads a bf16x2 of O and of dO per iteration of `for (int i = lane * 2; i < p.d_v; i +=
 ** 64)` (d_v is a runtime value: one iteration's loads in flight, then its FMAs), so d_v / 64
-** dependent round trips of 256 bytes per warp. Per iteration: two addresses, two loads, the unpacks
-** and two FMAs, the loop test: about 15. Fixed: the row index, the pointers, five shuffle-adds,
-** the (b, t, h) split of the row (two 64-bit div/mod pairs by runtime values) and the store: about
-** 97. Counted from the source. */
+** dependent round trips of 256 bytes per warp (nvcc 13.0 -O3 sm_90 unrolls the loop by 4 behind a
+** one-at-a-time remainder loop, which takes both of d_v 128's iterations). Per iteration: two
+** addresses, two loads, the unpacks and two FMAs, the loop test: about 15 (counted from the
+** source). Fixed: the row index, the pointers, the loop's trip count and its remainder split, five
+** shuffle-adds, the (b, t, h) split of the row (two div/mod pairs by runtime values, each behind a
+** 64-bit/32-bit test; the 32-bit path is taken, the division's reciprocal sequence) and the
+** store: ncu executes 186,646,528 warp instructions over the 1,048,576 warps of full_bwd_d128_16k
+** (reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum: 178 per
+** warp, every profile of the pass the same), so 178 - 2 x 15 = 148 (the source count's 97 left
+** out the division sequences and the remainder loop's set-up).
+** Warps active: the CTA's 4 warps are 4 independent rows; a warp that has stored its row has
+** exited, but its CTA holds the slot until the last of the 4 is done, so ncu's
+** sm__warps_active.avg.pct_of_peak_sustained_active is 86.97-87.58% (mean 87.3%) of the 64 slots
+** in all 17 profiles of the pass (run2/4/5-ncu.csv, run4-inst.csv; 8k to 64k, d 128 and 192):
+** a counter, not a fit of the time. Only active warps take issue slots (model/bounds.c,
+** sim/cycle/engine.c). */
 #define SPEC_DELTA_WARPS 4.0
 #define SPEC_DELTA_COLS_PER_ROUND 64.0
 #define SPEC_DELTA_INSTR_PER_ROUND 15.0
-#define SPEC_DELTA_INSTR_FIXED 97.0
+#define SPEC_DELTA_INSTR_FIXED 148.0
+#define SPEC_DELTA_WARPS_ACTIVE 0.873
 /* }==== */
 
 /* {==== mma.sync and warps per scheduler ====
@@ -397,17 +410,19 @@ static inline double spec_mlp_instr_per_slice(double d) {
 ** reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum per warp of two
 ** attn_group_kernel<128,128,64,2> profiles in index mode with different tiles per CTA: the
 ** selected forward of nsa_fwd_d128_16k (grid 16384 x 4 of 4 warps: 4.3846e9 / 262144 = 16726 over
-** 16 tiles) and the selected decode of r4_nsa_dec_d128_b8_64k (grid 1 x 4 x 96: 5.8945e6 / 1536 =
-** 3838 over 16 tiles / 12 splits = 1.333): 879 per tile, 2666 fixed. Checked on the same run's
-** range-mode profiles: the compressed decode (11.326e6 / 1536 = 7374 over 64 / 12 = 5.333 tiles,
-** logits stores included: 7354 predicted, -0.3%) and the window decode (3.829e6 / 1152 = 3324
-** over 8 / 9 tiles: 3447, +3.7%). The fixed part is the Q tile and first copies, the zeroing of
+** 15.53 tiles: the kernel compacts each token's list to the blocks that start at or before it, so
+** a token at p < 15 x 64 walks floor(p / 64) + 1 of them, 254,464 / 16,384 on average, not n = 16)
+** and the selected decode of r4_nsa_dec_d128_b8_64k (grid 1 x 4 x 96: 5.8945e6 / 1536 = 3838 over
+** 16 tiles / 12 splits = 1.333): 907.7 per tile, 2627.7 fixed (879 and 2666 before the twentieth
+** round, taking the forward's 16). Checked on the same run's range-mode profiles: the compressed
+** decode (11.326e6 / 1536 = 7374 over 64 / 12 = 5.333 tiles, logits stores included: 7469
+** predicted, +1.3%) and the window decode (3.829e6 / 1152 = 3324 over 8 / 9 tiles: 3435, +3.3%). The fixed part is the Q tile and first copies, the zeroing of
 ** O, and the cross-warp merge and stores (16 x d_v / 128 passes per thread, each with its m / l
 ** scan over the 4 warps, exp2, the reciprocal and log2, 64-bit row indices and the fp32 partial
 ** store: about 100, not the 60 first counted). Where a CTA walks 16 tiles (the forward) both
 ** splits give the same total. */
-#define SPEC_GRP_INSTR_PER_TILE 879.0
-#define SPEC_GRP_INSTR_FIXED 2666.0
+#define SPEC_GRP_INSTR_PER_TILE 907.7
+#define SPEC_GRP_INSTR_FIXED 2627.7
 /* Per 16 of d_qk beyond 128, per tile: 42, from the kernel's SASS (attn_group.cu of the measured
 ** tree a823929 built for sm_90, nvcc 13.0, cuobjdump -sass; attn_group_kernel<192,128,64,2>
 ** against <128,128,64,2>). val_load_tile's loop `for (int i = tid; i < ROWS * CH; i += NT)` is
