@@ -5,7 +5,9 @@
 ** event order, so queueing is first come, first served.
 ** L2 partitions: an SM reads through its near partition; a line whose home
 ** slice is in the far partition costs the far latency and is duplicated into
-** the near one (as on A100/H100, hardware.md §3.1). The cache is kept in
+** the near one (as on A100/H100, hardware.md §3.1) unless the arch says
+** l2.far_copy: false (the H200: the line stays in its home partition only and
+** the reader pays the far latency each time). The cache is kept in
 ** chunks: 2 KiB of a tile in the default fidelity, 32-byte sectors in the
 ** sector fidelity. Lines interleave over the slices; in the tile fidelity a
 ** chunk spans chunk/line lines, so slices serve it as groups of that many
@@ -29,6 +31,7 @@ typedef struct part {
 
 struct cyc_mem {
   uint32_t sms, slices, parts, chans, ways;
+  int far_copy; /* a far read is also kept in the reader's near partition */
   uint64_t chunk, line, l2line;
   double slice_bpc, chan_bpc, port_bpc; /* bytes per SM cycle */
   double lat_hit, lat_far, lat_hbm;     /* cycles */
@@ -57,6 +60,7 @@ cyc_mem *cyc_mem_new(const spec_arch *a, cyc_fidelity fid) {
   m->parts = a->l2.partitions;
   m->chans = a->hbm.channels;
   m->ways = a->l2.ways;
+  m->far_copy = a->l2.far_copy;
   m->chunk = fid == CYC_FIDELITY_SECTOR ? a->l2.sector_bytes : 16u * a->l2.line_bytes;
   /* validity is kept per line; a sector chunk is its own "line" */
   m->line = m->chunk < a->l2.line_bytes ? m->chunk : a->l2.line_bytes;
@@ -176,6 +180,9 @@ uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *
         uint32_t slice = (uint32_t)(hl % m->slices);
         uint32_t home = slice / (m->slices / m->parts);
         uint64_t set = (h / m->slices) % m->p[near].sets;
+        /* without the copy the reader looks the line up at its home only, at the far latency
+        ** when that is the other partition */
+        uint32_t look = m->far_copy ? near : home;
         double t = reserve(&m->slice_free[slice], &m->slice_busy[slice], now, bytes / m->slice_bpc);
         m->st.l2_read_bytes += hi - lo;
         /* Lines of this chunk the request touches; the cache keeps which
@@ -183,11 +190,11 @@ uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *
         uint32_t l0 = (uint32_t)((lo - c * m->chunk) / m->line);
         uint32_t l1 = (uint32_t)((hi - 1 - c * m->chunk) / m->line);
         uint16_t need = (uint16_t)(((1u << (l1 + 1)) - 1) & ~((1u << l0) - 1));
-        part *pn = &m->p[near], *ph = &m->p[home];
+        part *pn = &m->p[look], *ph = &m->p[home];
         long wn = find(m, pn, c, set);
         uint16_t have = wn >= 0 ? pn->valid[set * m->ways + (uint64_t)wn] : 0;
         double lat = home == near ? m->lat_hit : m->lat_far;
-        if (home != near && (have & need) != need) {
+        if (home != look && (have & need) != need) {
           long wh = find(m, ph, c, set);
           if (wh >= 0) {
             uint16_t far = ph->valid[set * m->ways + (uint64_t)wh] & need;
@@ -212,7 +219,7 @@ uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *
           if (wh < 0)
             wh = insert(m, ph, c, set, now);
           ph->valid[set * m->ways + (uint64_t)wh] |= miss;
-          if (home != near) {
+          if (home != look) {
             if (wn < 0 || pn->tag[set * m->ways + (uint64_t)wn] != c + 1)
               wn = insert(m, pn, c, set, now);
             pn->valid[set * m->ways + (uint64_t)wn] |= (uint16_t)(miss | have);

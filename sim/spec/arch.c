@@ -16,6 +16,7 @@
 #define F64(k, o, lo, hi, u, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define F64D(k, o, lo, hi, u, dv, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
 #define BOOL(k, o, d) {k, SPEC_F_BOOL, o, 0, 0, 1, "", SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
+#define BOOLD(k, o, dv, d) {k, SPEC_F_BOOL, o, 0, 0, 1, "", SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
 #define MAP(k, o, sub, d) {k, SPEC_F_MAP, o, 0, 0, 0, "", SPEC_REQUIRED, 0, NULL, NULL, sub, d}
 
 static const spec_field sm_table[] = {
@@ -63,6 +64,8 @@ static const spec_field l2_table[] = {
     F64("bytes_per_clk", F(l2, bytes_per_clk), 1, 1e7, "B/clk", "aggregate L2 read bandwidth at the SM clock"),
     U32("hit_latency_cycles", F(l2, hit_latency_cycles), 1, 100000, "cycles", "near-partition hit latency"),
     F64("far_latency_factor", F(l2, far_latency_factor), 1, 100, "x", "latency of a far-partition hit relative to a near one"),
+    BOOLD("far_copy", F(l2, far_copy), 1,
+          "a line read from the far partition is also kept in the reader's near one (default true, the A100 layout [WP-A100]); false: a line lives in its home partition only, read from the far side at the far latency"),
     SPEC_END};
 
 static const spec_field hbm_table[] = {

@@ -54,6 +54,7 @@ typedef struct spec_arch {
     double bytes_per_clk;
     uint32_t hit_latency_cycles;
     double far_latency_factor;
+    int far_copy; /* far reads are copied into the near partition (default 1) */
   } l2;
   struct {
     uint64_t bytes;
