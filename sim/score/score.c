@@ -831,7 +831,7 @@ static void print_stats_row(FILE *out, const char *what, const scr_stats *s, int
     fprintf(out, "| %s | %zu | %.1f%% | %.1f%% | %+.1f%% | %.3f | %.3f | %.0f%% |\n", what, s->n,
             100 * s->mape, 100 * s->max_abs, 100 * s->bias, s->pearson_log, s->spearman, 100 * s->within10);
   else
-    fprintf(out, "  %-34s %5zu %8.1f%% %8.1f%% %+8.1f%% %8.3f %8.3f %7.0f%%\n", what, s->n, 100 * s->mape,
+    fprintf(out, "  %-40s %5zu %8.1f%% %8.1f%% %+8.1f%% %8.3f %8.3f %7.0f%%\n", what, s->n, 100 * s->mape,
             100 * s->max_abs, 100 * s->bias, s->pearson_log, s->spearman, 100 * s->within10);
 }
 
@@ -858,9 +858,9 @@ static void print_summary(FILE *f, const scr_stats ks[2], const scr_stats ts[2],
   for (int e = 0; e < 2; e++)
     if (dr[e].n) {
       char what[64];
-      snprintf(what, sizeof what, "%s: DRAM read bytes (ncu)", en[e]);
+      snprintf(what, sizeof what, "%s: DRAM read bytes (ncu), held out", en[e]);
       print_stats_row(f, what, &dr[e], md);
-      snprintf(what, sizeof what, "%s: L2 read bytes (ncu)", en[e]);
+      snprintf(what, sizeof what, "%s: L2 read bytes (ncu), held out", en[e]);
       print_stats_row(f, what, &l2[e], md);
     }
 }
@@ -995,6 +995,11 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
   for (int e = 0; e < 2; e++)
     for (int j = 0; j < 4; j++)
       tr[e][j] = st == SIM_OK ? sim_calloc(ncnt + 1, sizeof(double)) : NULL;
+  /* Whether a traffic sample is of a calibration config: those set an arch constant (some from
+  ** these very counters), so the traffic statistics, like the times', are of the held-out rest. */
+  unsigned char *tr_cal[2] = {NULL, NULL};
+  for (int e = 0; e < 2 && st == SIM_OK; e++)
+    tr_cal[e] = sim_calloc(ncnt + 1, 1);
   for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
     const pairing *p = pairing_of(cnt[k].kernel);
     if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name[0] || !tr_name[1] || !tr[1][3])
@@ -1035,7 +1040,9 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
           tr[e][1][i] = dram;
           tr[e][2][i] = g->pk[e][q].l2_read;
           tr[e][3][i] = l2;
-          snprintf(tr_name[e][i], sizeof tr_name[e][i], "%.60s %.30s", cnt[k].config, p->ours);
+          tr_cal[e][i] = (unsigned char)is_calibration(&c, cnt[k].config);
+          snprintf(tr_name[e][i], sizeof tr_name[e][i], "%.50s %.30s%s", cnt[k].config, p->ours,
+                   tr_cal[e][i] ? " (calibration)" : "");
           break;
         }
     }
@@ -1049,9 +1056,21 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       if (ks[e].n)
         mape[e] = ks[e].mape;
     }
-    for (int e = 0; e < 2; e++) {
-      scr_stats_of(tr[e][0], tr[e][1], ntr[e], &dr[e]);
-      scr_stats_of(tr[e][2], tr[e][3], ntr[e], &l2[e]);
+    for (int e = 0; e < 2; e++) { /* held-out samples first, in place: the tables below list them all */
+      double *h[4];
+      size_t nh = 0;
+      for (int j = 0; j < 4; j++)
+        h[j] = sim_calloc(ntr[e] + 1, sizeof(double));
+      for (size_t i = 0; i < ntr[e]; i++)
+        if (!tr_cal[e][i]) {
+          for (int j = 0; j < 4; j++)
+            h[j][nh] = tr[e][j][i];
+          nh++;
+        }
+      scr_stats_of(h[0], h[1], nh, &dr[e]);
+      scr_stats_of(h[2], h[3], nh, &l2[e]);
+      for (int j = 0; j < 4; j++)
+        sim_free(h[j]);
     }
     static const char *const en[2] = {"model", "sim"};
     if (o->json_path) {
@@ -1105,7 +1124,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
     } else {
       fprintf(out, "nsasim validate: %zu measured configurations on %s; calibration (set an arch constant, reported apart): %s\n\n",
               ncf, c.arch.name, o->calibration && *o->calibration ? o->calibration : "none");
-      fprintf(out, "  %-34s %5s %9s %9s %9s %8s %8s %8s\n", "engine / metric", "n", "MAPE", "max|err|", "bias", "r(log)", "rho", "<=10%");
+      fprintf(out, "  %-40s %5s %9s %9s %9s %8s %8s %8s\n", "engine / metric", "n", "MAPE", "max|err|", "bias", "r(log)", "rho", "<=10%");
       print_summary(out, ks, ts, cs, dr, l2, 0);
       if (nsp) {
         fprintf(out, "\n  NSA over full attention, same shape:\n  %-28s %9s %9s %9s\n", "NSA config", "measured", "model", "sim");
@@ -1224,6 +1243,8 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
   sim_free(cnt);
   sim_free(tr_name[0]);
   sim_free(tr_name[1]);
+  sim_free(tr_cal[0]);
+  sim_free(tr_cal[1]);
   for (int e = 0; e < 2; e++)
     for (int j = 0; j < 4; j++)
       sim_free(tr[e][j]);

@@ -12,7 +12,7 @@ m7=reports/measurements/h200/2026-11-29-h200-run7-matrix.csv
 m8=reports/measurements/h200/2026-11-29-h200-run8-matrix.csv
 m9=reports/measurements/h200/2026-11-29-h200-run9-matrix.csv
 ncu=reports/measurements/h200/2026-11-29-h200-run2-ncu.csv
-expect 0 "$nsasim" validate "$m" "$m2" "$m4" "$m5" "$m6" "$m7" "$m8" "$m9" --engine both --calibration full_fwd_d128_16k,nsa_fwd_d128_16k,nsa_fwd_d128_16k_u4s2,full_bwd_d128_16k,full_bwd_d192_16k,win_bwd_d128_16k,r4_nsa_dec_d128_b8_64k,r4_nsa_dec_d128_b8_64k_fused,nsa_fwd_d128_64k_g64s3,r5_nsa_dec_d128_b8_64k_lean_pdl,r5_nsa_dec_d128_b8_64k_lean_s3_pdl,r5_nsa_dec_d192_b8_64k_lean_s3_pdl,nsa_fwd_d192_16k_mlp,r7_nsa_dec_d128_b8_64k_lean_s3_pdl,r7_nsa_dec_d128_b8_64k_v3_s3_pdl,sel_bwd_d128_16k --sim-max-seq 8192 \
+expect 0 "$nsasim" validate "$m" "$m2" "$m4" "$m5" "$m6" "$m7" "$m8" "$m9" --engine both --calibration full_fwd_d128_16k,nsa_fwd_d128_16k,nsa_fwd_d128_16k_u4s2,full_bwd_d128_16k,full_bwd_d192_16k,win_bwd_d128_16k,r4_nsa_dec_d128_b8_64k,r4_nsa_dec_d128_b8_64k_fused,nsa_fwd_d128_64k_g64s3,r5_nsa_dec_d128_b8_64k_lean_pdl,r5_nsa_dec_d128_b8_64k_lean_s3_pdl,r5_nsa_dec_d192_b8_64k_lean_s3_pdl,nsa_fwd_d192_16k_mlp,r7_nsa_dec_d128_b8_64k_lean_s3_pdl,r7_nsa_dec_d128_b8_64k_v3_s3_pdl,sel_bwd_d128_16k,full_bwd_d128_8k,full_bwd_d192_8k --sim-max-seq 8192 \
   --ncu "$ncu" --gate tests/accuracy-gate.txt
 has_out "model: kernel time, held out"; has_out "sim: kernel time, held out"; has_out "model: L2 read bytes (ncu)"
 has_out "sim: DRAM read bytes (ncu)"; has_out "NSA over full attention, same shape"
