@@ -530,14 +530,36 @@ static void step_compress(const cyc_kernel *k, uint64_t cta, uint32_t i, uint32_
       nt = 0;
     else if (nt > ntok - t0 && cnt == 1)
       nt = ntok - t0;
-    /* With pool_l1, tokens t0 >= d of block j are tokens t0 - d of block j + 1, which an earlier
-    ** round of this CTA loaded: only the last block's come from L2. */
-    uint64_t b0 = k->pool_l1 && t0 >= d && cnt > 1 ? cnt - 1 : 0;
-    if (nt) {
-      uint64_t r0 = u * k->key_stride + tok0 + b0 * d + t0;
-      cyc_range_set(&o->load[o->nload++], k->k_base + r0 * k->row_k_bytes, nt * k->row_k_bytes, cnt - b0,
+    if (nt && k->pool_l1 && t0 >= d) {
+      /* With pool_l1, tokens t0 >= d of block j are tokens t0 - d of block j + 1: the SM's L1
+      ** serves them when the thread that reads them for block j + 1 (same head and 8 columns) is
+      ** in the same CTA of the kernel's grid, whose threads run over (K then V) x sequence x
+      ** block x KV head x 8 columns, SPEC_MEAN_THREADS to a CTA (compress_kernel): the rest come
+      ** from L2, and so do the sequence's last block's. The engine's CTA keeps its blocks: the nz of
+      ** them with such columns load their share of those columns' bytes (the CTA's last nz). */
+      uint64_t hk = k->wl->problem.heads_kv, bb = u / hk, h = u % hk, nb = k->rows;
+      uint64_t colb = 8 * (uint64_t)spec_dtype_bytes(k->wl->problem.dtype); /* a thread's 8 columns */
+      uint64_t ck = k->wl->problem.batch * nb * hk * (k->row_k_bytes / colb);
+      for (int v = 0; v < 2; v++) {
+        uint64_t row = v ? k->row_v_bytes : k->row_k_bytes, cols = row / colb, stride = hk * cols, cnt_l2 = 0, nz = 0;
+        for (uint64_t j = 0; j < cnt; j++) {
+          uint64_t blk = first + j, base = (v ? ck : 0) + ((bb * nb + blk) * hk + h) * cols, n0 = cnt_l2;
+          for (uint64_t col = 0; col < cols; col++)
+            cnt_l2 += blk + 1 >= nb || (base + col) / (uint64_t)SPEC_MEAN_THREADS !=
+                                            (base + col + stride) / (uint64_t)SPEC_MEAN_THREADS;
+          nz += cnt_l2 > n0;
+        }
+        if (nz) {
+          uint64_t r0 = u * k->key_stride + tok0 + (cnt - nz) * d + t0;
+          cyc_range_set(&o->load[o->nload++], (v ? k->v_base : k->k_base) + r0 * row, cnt_l2 * colb * nt / nz, nz,
+                        d * row);
+        }
+      }
+    } else if (nt) {
+      uint64_t r0 = u * k->key_stride + tok0 + t0;
+      cyc_range_set(&o->load[o->nload++], k->k_base + r0 * k->row_k_bytes, nt * k->row_k_bytes, cnt,
                     d * k->row_k_bytes);
-      cyc_range_set(&o->load[o->nload++], k->v_base + r0 * k->row_v_bytes, nt * k->row_v_bytes, cnt - b0,
+      cyc_range_set(&o->load[o->nload++], k->v_base + r0 * k->row_v_bytes, nt * k->row_v_bytes, cnt,
                     d * k->row_v_bytes);
     }
     double f = (double)nt / (double)l;
