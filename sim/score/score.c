@@ -521,6 +521,7 @@ typedef struct cfg {
   int nsa;
   spec_phase phase;
   double total_ms;   /* measured pipeline total (0: none) */
+  size_t tab;        /* the measurement file it came from (a device call) */
   double pred_total[2];
   int scored[2];
   /* each engine's predicted traffic per predicted kernel, for the ncu comparison */
@@ -929,6 +930,7 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       memset(g, 0, sizeof *g);
       g->first = &tabs[t].rows[i];
       g->n = j - i;
+      g->tab = t;
       g->nsa = strncmp(g->first->kernel, "full_", 5) != 0;
       g->phase = SPEC_PHASE_FWD;
       for (size_t k = i; k < j; k++) {
@@ -946,23 +948,28 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
     }
   for (size_t i = 0; st == SIM_OK && i < ncf; i++)
     st = score_config(&c, &cf[i]);
-  /* NSA/full pairs of one shape and phase: speedups. */
+  /* NSA/full pairs of one shape and phase: speedups, against the full config of the same
+  ** measurement file when it has one (the same device call, the same kernel versions: a full
+  ** config measured in another run may be an older build of its kernels), else the first. */
   speedup *sp = st == SIM_OK ? sim_calloc(ncf + 1, sizeof *sp) : NULL;
   size_t nsp = 0;
   for (size_t i = 0; sp && i < ncf; i++) {
     if (!cf[i].nsa || cf[i].phase == SPEC_PHASE_BWD || cf[i].total_ms <= 0)
       continue;
+    size_t jf = ncf;
     for (size_t j = 0; j < ncf; j++)
-      if (!cf[j].nsa && cf[j].phase == cf[i].phase && cf[j].total_ms > 0 && same_shape(cf[i].first, cf[j].first)) {
-        speedup *s = &sp[nsp++];
-        snprintf(s->nsa, sizeof s->nsa, "%s", cf[i].first->config);
-        snprintf(s->full, sizeof s->full, "%s", cf[j].first->config);
-        s->meas = cf[j].total_ms / cf[i].total_ms;
-        for (int e = 0; e < 2; e++)
-          if ((s->have[e] = cf[i].scored[e] && cf[j].scored[e]))
-            s->pred[e] = cf[j].pred_total[e] / cf[i].pred_total[e];
-        break;
-      }
+      if (!cf[j].nsa && cf[j].phase == cf[i].phase && cf[j].total_ms > 0 && same_shape(cf[i].first, cf[j].first) &&
+          (jf == ncf || (cf[j].tab == cf[i].tab && cf[jf].tab != cf[i].tab)))
+        jf = j;
+    if (jf == ncf)
+      continue;
+    speedup *s = &sp[nsp++];
+    snprintf(s->nsa, sizeof s->nsa, "%s", cf[i].first->config);
+    snprintf(s->full, sizeof s->full, "%s", cf[jf].first->config);
+    s->meas = cf[jf].total_ms / cf[i].total_ms;
+    for (int e = 0; e < 2; e++)
+      if ((s->have[e] = cf[i].scored[e] && cf[jf].scored[e]))
+        s->pred[e] = cf[jf].pred_total[e] / cf[i].pred_total[e];
   }
   /* Counters (ncu) against each engine's traffic: a profiled kernel joins its measured config by
   ** id; measured kernels that one predicted kernel stands for are summed (as for time). */
