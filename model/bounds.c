@@ -50,6 +50,10 @@ void mdl_finish(const spec_arch *a, const spec_workload *wl, const mdl_work *w,
   ** their share of the issue rate; the fixed instructions (prologue, epilogue) add to it. */
   double miss = w->l2_read_bytes > 0 ? fmin(1.0, w->hbm_read_bytes / w->l2_read_bytes) : 1.0;
   double lat_s = a->l2.hit_latency_cycles / clk + miss * a->hbm.latency_ns * 1e-9;
+  /* Loads that hit L2 in the timed runs (the split merges' partials): a hit in the line's home
+  ** partition, the near or the far one alike. */
+  if (w->loads_l2_resident)
+    lat_s = a->l2.hit_latency_cycles * (1.0 + 0.5 * (a->l2.far_latency_factor - 1.0)) / clk;
   double cpr = occ.ctas_per_sm ? occ.ctas_per_sm : 1, warps = m->warps;
   /* The counts are the validate/ kernels' (warp-level mma.sync, cp.async): a wgmma/TMA kernel
   ** (mma: async) issues far fewer instructions per tile, and its stream is not modelled. */

@@ -367,13 +367,22 @@ sim_status mdl_decode_combine(const spec_arch *a, const spec_workload *wl, const
   w.l2_read_bytes += gated * s.b * s.hq * s.t * s.e;
   w.hbm_read_bytes = w.l2_read_bytes;
   w.hbm_write_bytes = s.b * s.hq * s.t * s.dv * s.e;
-  w.iters_per_cta = 1;
-  /* Its loads come in rounds that each wait for the one before (the first is the step above), each
-  ** round a pass's next 8 partials of the row: what a CTA has in flight is one round's share of its
-  ** bytes, not every partial at once. */
+  /* Its loads come in rounds that each wait for the one before, each round a pass's next 8
+  ** partials of the row: what a CTA has in flight is one round's share of its bytes, not every
+  ** partial at once. */
   w.tile_bytes = splits * (s.dv * 4.0 + 8.0) / fmax(1.0, rounds);
-  w.sync_trips = fmax(0.0, rounds - 1.0);
   w.launches = launches;
+  /* The merges as their source runs them (split_combine_kernel, and gate_combine_split_kernel for
+  ** the gated second launch): each round one pass's next 8 partials loaded, then their arithmetic,
+  ** one round after another (kstream.h SPEC_MERGE_INSTR_*: 18 per partial over the three passes,
+  ** 516 fixed per row; the gated launch's own 633 fixed, SPEC_GATE_MERGE_INSTR_FIXED). The partials
+  ** were written by the kernel before and the harness repeats the merge back to back, so each
+  ** round trip is an L2 hit, in the home partition of the line: half of them the far one. */
+  w.iters_per_cta = fmax(1.0, rounds);
+  w.warp_instr_per_iter = SPEC_MERGE_INSTR_PER_PART * splits / w.iters_per_cta;
+  w.warp_instr_fixed = SPEC_MERGE_INSTR_FIXED + (gated > 0 ? SPEC_GATE_MERGE_INSTR_FIXED : 0.0);
+  w.loads_serial = 1;
+  w.loads_l2_resident = 1;
   return mdl_emit(a, wl, &w, p, d);
 }
 /* }==== */

@@ -68,6 +68,11 @@ typedef struct mdl_work {
   ** warps on serial round trips (the delta pass, kstream.h SPEC_DELTA_WARPS_ACTIVE). Its warps
   ** then share their schedulers as a processor-sharing queue (model/bounds.c). */
   double warps_active;
+  /* 1: the kernel's loads hit L2 in the timed runs, their round trips the L2's latency only: its
+  ** inputs were written by the kernel before and fit the L2, and the harness repeats a kernel back
+  ** to back (the split merges' partials), half of them in the far partition. Its traffic stays the
+  ** cold run's (ncu flushes the caches). */
+  int loads_l2_resident;
   double launches;           /* launches the design runs as this kernel (0 = 1) */
   /* Warp instructions each CTA adds after its stream at the arch's dependent interval (its resident
   ** warps' share still bounding it; not the kernel's own interval): the forward top-n's second

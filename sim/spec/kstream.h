@@ -145,7 +145,7 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 #define SPEC_MERGE_PASSES 3u
 #define SPEC_MERGE_UNROLL 8u
 
-/* Warp instructions of the split merges (cycle engine; the model does not use them yet). From ncu
+/* Warp instructions of the split merges (both engines; the gated merge's fixed part the model only). From ncu
 ** on the H200 (reports/measurements/h200/2026-11-29-h200-run4-inst.csv, smsp__inst_executed.sum,
 ** r4_nsa_dec_d128_b8_64k): split_combine_kernel, 512 rows x 4 warps, 12 splits: 1,498,624 = 731.8
 ** per warp; gate_combine_split_kernel, 512 x 4 warps, 12 + 9 splits: 2,070,528 = 1011 per warp.
@@ -157,6 +157,8 @@ static inline double spec_seldec_tail_instr(double n_valid, double n, double for
 ** and 1011 - 21 x 18 = 633 (the gated merge's, not used yet). */
 #define SPEC_MERGE_INSTR_PER_PART 18.0
 #define SPEC_MERGE_INSTR_FIXED 516.0
+/* The gated merge's (gate_combine_split_kernel) fixed part, 1011 - 21 x 18 (above): the model's */
+#define SPEC_GATE_MERGE_INSTR_FIXED 633.0
 
 /* Warp instructions of one round of the unfused decode selection's logits (select_decode_kernel:
 ** per thread one compressed token, its 16 heads' logits loaded, tested against -inf, exp2f'd and
