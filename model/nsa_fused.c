@@ -124,6 +124,13 @@ static sim_status cmp_kernel(const spec_arch *a, const spec_workload *wl, double
   }
   if (spec_decode_two_launch(wl))
     add_v2_select(wl, sc, &w);
+  if (spec_decode_lean(wl)) {
+    /* Only the tiles issue at the lean interval, which holds their stream's waits (kstream.h); the
+    ** fixed instructions (prologue, pool, epilogue and fused2's selection), whose round trips are
+    ** counted apart (the prologue's trip, the first tiles, sync_trips), at the dependent one. */
+    w.dep_instr_per_cta = w.warp_instr_fixed;
+    w.warp_instr_fixed = 0;
+  }
   *splits_out = sc;
   return mdl_emit(a, wl, &w, p, d);
 }

@@ -607,21 +607,26 @@ static inline double spec_grp_lean_instr_fixed(double warps, double dv, int bran
 #define SPEC_DEC_CMP_ISSUE_CYCLES 6.36
 #define SPEC_DEC_CMP_ISSUE_WARPS 2.83
 /* The lean compressed decode kernel's own issue interval (decode_cmp_kernel<128,128,64,3,0,1>, the
-** fused_lean / fused3 nsa.decode.cmp and, with the selection, fused2's cmp_select): ncu's Warp Cycles
-** Per Issued Instruction 8.33 at 7.66 achieved warps per SM, 1.915 per scheduler (reports/
-** measurements/h200/2026-11-29-h200-run5-detail.txt, r5_nsa_dec_d128_b8_64k_lean_s3_pdl, a
-** calibration config). Not the group forward's 3.89 there: the lean tile issues half the plain
-** one's instructions, but its copies, the logits' stores and the HBM stream's waits stay, so each
-** instruction waits longer (the kernel moves 68 MB at 51% of DRAM peak with 7% tensor activity).
-** The same kernel at one warp per scheduler, r5_nsa_dec_d128_b1_64k_lean_pdl (run5-ncu.csv: 128 CTAs
-** of 4 warps, 6.23% of 64 warps active; 948,528 warp instructions over sm__cycles_active.avg
-** 11,254 x 132 / 128 SMs): 1852.6 per warp in 11.6k cycles, 6.26 per instruction
-** (SPEC_DEC_CMP_LEAN_ISSUE_*_LOW). The line through the two: 2.26 slots per warp. Held-out
-** counters of the same kernel (sm__cycles_active x warps per scheduler / issued per scheduler):
-** 8.5 at 1.91 (128k batch 4), 9.8 at 2.53 (16k, 8 KV heads; the line: 9.5). */
-#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES 8.33
-#define SPEC_DEC_CMP_LEAN_ISSUE_WARPS 1.915
-#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES_LOW 6.26
+** fused_lean / fused3 / fused4 nsa.decode.cmp and, with the selection, fused2's cmp_select): its
+** tiles' steady state only (model/nsa_fused.c issues the fixed instructions, whose round trips the
+** model adds apart, at the arch's dependent interval). ncu's Warp Cycles Per Issued Instruction
+** (8.33 at 1.915 warps per scheduler, reports/measurements/h200/2026-11-29-h200-run5-detail.txt;
+** 6.26 at 1.0, run5-ncu.csv) is the warp's whole life over all its instructions, the prologue's
+** and the first tiles' waits included, which the model also counts explicitly: at 2 tiles per CTA
+** that counted them twice (batch 1 +13%), and at 8 it left the tiles short (-9%). The v3 source
+** profile (2026-11-29-h200-source-v3-decode_cmp.csv.gz, 64k batch 8, 8 tiles) puts 79% of the
+** stall samples on the instructions that run once per tile or per prefetch, the tile stream's
+** time. So the interval is re-derived from the calibration configs' measured times, net of what
+** the model adds (launch, pool, prologue trip, first tile, the fixed instructions at the dependent
+** interval): 10.80 at 2.0 warps per scheduler from r5_nsa_dec_d128_b8_64k_lean_s3_pdl,
+** r7_nsa_dec_d128_b8_64k_lean_s3_pdl and r7_nsa_dec_d128_b8_64k_v3_s3_pdl (31.16 us mean, 8 tiles of
+** 480), 6.24 at 1.0 from r5_nsa_dec_d192_b8_64k_lean_s3_pdl (37.25 us, 16 tiles of 540); the line
+** through them gives 15.36 at 3.0, where r5_nsa_dec_d128_b8_64k_lean_pdl (6 tiles) needs 15.22. It
+** rises 4.6 cycles per warp: the tiles stream from HBM and each resident CTA's tile shares it (the
+** group forward's 0.745 is an issue queue's). */
+#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES 10.80
+#define SPEC_DEC_CMP_LEAN_ISSUE_WARPS 2.0
+#define SPEC_DEC_CMP_LEAN_ISSUE_CYCLES_LOW 6.24
 #define SPEC_DEC_CMP_LEAN_ISSUE_WARPS_LOW 1.0
 #define SPEC_DEC_CMP_LEAN_ISSUE_SLOPE                                            \
   ((SPEC_DEC_CMP_LEAN_ISSUE_CYCLES - SPEC_DEC_CMP_LEAN_ISSUE_CYCLES_LOW) /      \
