@@ -246,6 +246,7 @@ double cyc_mem_flush(cyc_mem *m, int keep);
 typedef struct cyc_mem_stats {
   uint64_t l2_read_bytes, l2_hit_bytes, hbm_read_bytes, hbm_write_bytes, stored_bytes;
   uint64_t coalesced_bytes; /* rewritten in L2 before reaching HBM */
+  uint64_t lrc_merged_bytes; /* reads the L2 request coalescer merged (not in l2_read_bytes) */
   uint64_t hbm_busy_cycles_max, l2_busy_cycles_max;
 } cyc_mem_stats;
 void cyc_mem_stats_get(const cyc_mem *m, cyc_mem_stats *s);

@@ -38,6 +38,17 @@ struct cyc_mem {
   double *slice_free, *chan_free, *port_free;
   double *slice_busy, *chan_busy;
   part *p;
+  /* The L2 request coalescer (cyc_mem_load): per byte range of a chunk, the last read of it
+  ** that went on to the L2 */
+  struct lrc_entry {
+    uint64_t key; /* hash of (chunk, first byte, end); 0 = empty */
+    float t;      /* its arrival cycle (to 4 cycles at 40 M) */
+    uint32_t sm;  /* the SM that sent it, and its GPC */
+    uint32_t gpc;
+  } *lrc;
+  uint32_t lrc_mask, lrc_gpcs;
+  float lrc_window;  /* cycles a read stays in flight: the L2 hit latency */
+  double port_cpb;   /* SM cycles per byte at the fill port */
   uint64_t clock;
   cyc_mem_stats st;
 };
@@ -82,7 +93,12 @@ cyc_mem *cyc_mem_new(const spec_arch *a, cyc_fidelity fid) {
   m->chan_busy = sim_calloc(m->chans, sizeof(double));
   m->port_free = sim_calloc(m->sms, sizeof(double));
   m->p = sim_calloc(m->parts, sizeof(part));
-  if (!m->slice_free || !m->slice_busy || !m->chan_free || !m->chan_busy || !m->port_free || !m->p) {
+  m->lrc_mask = (1u << 10) - 1; /* 1 Ki entries (24 KiB, in the L1 of the host); 64 Ki and 1 Mi merge up to 1.2 points more (nsa.selected) */
+  m->lrc = sim_calloc((size_t)m->lrc_mask + 1, sizeof *m->lrc);
+  m->lrc_gpcs = a->l2.lrc_gpcs;
+  m->lrc_window = (float)m->lat_hit;
+  m->port_cpb = 1.0 / m->port_bpc;
+  if (!m->lrc || !m->slice_free || !m->slice_busy || !m->chan_free || !m->chan_busy || !m->port_free || !m->p) {
     cyc_mem_free(m);
     return NULL;
   }
@@ -114,6 +130,7 @@ void cyc_mem_free(cyc_mem *m) {
     sim_free(m->p[i].valid);
   }
   sim_free(m->p);
+  sim_free(m->lrc);
   sim_free(m->slice_free);
   sim_free(m->slice_busy);
   sim_free(m->chan_free);
@@ -168,7 +185,7 @@ static long insert(cyc_mem *m, part *p, uint64_t c, uint64_t set, double now) {
 uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *r, uint32_t n) {
   double now = (double)now_c, ready = now;
   uint64_t total = 0;
-  uint32_t near = sm % m->parts;
+  uint32_t near = sm % m->parts, gpc = m->lrc_gpcs ? sm % m->lrc_gpcs : 0;
   for (uint32_t i = 0; i < n; i++)
     for (uint32_t row = 0; row < r[i].rows; row++) {
       uint64_t a0 = r[i].addr + row * r[i].stride, a1 = a0 + r[i].row_bytes;
@@ -184,7 +201,32 @@ uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *
         ** when that is the other partition */
         uint32_t look = m->far_copy ? near : home;
         double t = reserve(&m->slice_free[slice], &m->slice_busy[slice], now, bytes / m->slice_bpc);
-        m->st.l2_read_bytes += hi - lo;
+        /* The L2 request coalescer (arch l2.lrc_gpcs; off at 0): a read of the same sectors as
+        ** the last one that went to the L2, sent by another SM of the same GPC (SM id mod
+        ** l2.lrc_gpcs) and arriving within the L2 hit latency of it, joins that read and is not
+        ** an L2 request (ncu: lts__t_sectors_srcunit_tex_op_read = the L1's sectors less
+        ** lrc__request_sectors_op_read_coalescing_achieved_type_hardware). One entry per byte
+        ** range: a read from another GPC takes it over. Only the count changes: the merged read
+        ** keeps its place in the slice and port queues and its latency, so times and DRAM bytes
+        ** are as without the coalescer. The arrival is the SM's: its request's bytes before this
+        ** chunk at the fill port's rate. */
+        int merged = 0;
+        if (m->lrc_gpcs) {
+          float ta = (float)(now + (double)total * m->port_cpb);
+          uint64_t key = (h ^ (((lo - c * m->chunk) << 32 | (hi - c * m->chunk)) * 0x9e3779b97f4a7c15ull)) | 1;
+          struct lrc_entry *e = &m->lrc[(key >> 17) & m->lrc_mask];
+          merged = e->key == key && e->gpc == gpc && e->sm != sm && fabsf(ta - e->t) <= m->lrc_window;
+          if (!merged) {
+            e->key = key;
+            e->t = ta;
+            e->sm = sm;
+            e->gpc = gpc;
+          } else {
+            m->st.lrc_merged_bytes += hi - lo;
+          }
+        }
+        if (!merged)
+          m->st.l2_read_bytes += hi - lo;
         /* Lines of this chunk the request touches; the cache keeps which
         ** were fetched, so neighbouring partial reads are not free. */
         uint32_t l0 = (uint32_t)((lo - c * m->chunk) / m->line);
@@ -210,7 +252,8 @@ uint64_t cyc_mem_load(cyc_mem *m, uint32_t sm, uint64_t now_c, const cyc_range *
         uint16_t miss = need & (uint16_t)~have;
         int nneed = __builtin_popcount(need), nmiss = __builtin_popcount(miss);
         double miss_bytes = bytes * nmiss / nneed;
-        m->st.l2_hit_bytes += (uint64_t)llround(bytes - miss_bytes);
+        if (!merged)
+          m->st.l2_hit_bytes += (uint64_t)llround(bytes - miss_bytes);
         if (nmiss) {
           uint32_t ch = (uint32_t)(mix(c ^ 0x5bd1e995u) % m->chans);
           t = reserve(&m->chan_free[ch], &m->chan_busy[ch], t, miss_bytes / m->chan_bpc) + m->lat_hbm;
@@ -313,6 +356,7 @@ void cyc_mem_stats_get(const cyc_mem *m, cyc_mem_stats *s) {
 
 void cyc_mem_stats_reset(cyc_mem *m) {
   memset(&m->st, 0, sizeof m->st);
+  memset(m->lrc, 0, ((size_t)m->lrc_mask + 1) * sizeof *m->lrc);
   for (uint32_t c = 0; c < m->chans; c++)
     m->chan_busy[c] = 0;
   for (uint32_t c = 0; c < m->slices; c++)

@@ -14,6 +14,7 @@
 #define U32(k, o, lo, hi, u, d) {k, SPEC_F_U32, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define U64(k, o, lo, hi, u, d) {k, SPEC_F_U64, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define F64(k, o, lo, hi, u, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
+#define U32D(k, o, lo, hi, u, dv, d) {k, SPEC_F_U32, o, 0, lo, hi, u, SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
 #define F64D(k, o, lo, hi, u, dv, d) {k, SPEC_F_F64, o, 0, lo, hi, u, SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
 #define BOOL(k, o, d) {k, SPEC_F_BOOL, o, 0, 0, 1, "", SPEC_REQUIRED, 0, NULL, NULL, NULL, d}
 #define BOOLD(k, o, dv, d) {k, SPEC_F_BOOL, o, 0, 0, 1, "", SPEC_DEFAULT, dv, NULL, NULL, NULL, d}
@@ -66,6 +67,8 @@ static const spec_field l2_table[] = {
     F64("far_latency_factor", F(l2, far_latency_factor), 1, 100, "x", "latency of a far-partition hit relative to a near one"),
     BOOLD("far_copy", F(l2, far_copy), 1,
           "a line read from the far partition is also kept in the reader's near one (default true, the A100 layout [WP-A100]); false: a line lives in its home partition only, read from the far side at the far latency"),
+    U32D("lrc_gpcs", F(l2, lrc_gpcs), 0, 1024, "GPCs", 0,
+         "L2 request coalescer (Hopper): a read of the sectors another SM of the same GPC (SM id mod this) read within the L2 hit latency joins that read and is not counted as an L2 request (cycle engine; traffic counts only). Default 0: no coalescer, every requested sector counts"),
     SPEC_END};
 
 static const spec_field hbm_table[] = {

@@ -55,6 +55,7 @@ typedef struct spec_arch {
     uint32_t hit_latency_cycles;
     double far_latency_factor;
     int far_copy; /* far reads are copied into the near partition (default 1) */
+    uint32_t lrc_gpcs; /* GPCs the L2 request coalescer merges within (0: no coalescer) */
   } l2;
   struct {
     uint64_t bytes;
