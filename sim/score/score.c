@@ -827,6 +827,23 @@ static void stats_for(const ctx *c, int engine, int total, const char *kernel, i
   free(m);
 }
 
+/* The traffic samples' statistics (pred[i] against meas[i]) over those with cal[i] == 0, as
+** stats_for() does for the times: calibration configs are reported apart. */
+static void traffic_stats(const double *pred, const double *meas, const unsigned char *cal, size_t ntr,
+                          scr_stats *s) {
+  double *p = malloc((ntr + 1) * sizeof *p), *m = malloc((ntr + 1) * sizeof *m);
+  size_t n = 0;
+  for (size_t i = 0; p && m && i < ntr; i++)
+    if (!cal[i]) {
+      p[n] = pred[i];
+      m[n] = meas[i];
+      n++;
+    }
+  scr_stats_of(p, m, n, s);
+  free(p);
+  free(m);
+}
+
 static void print_stats_row(FILE *out, const char *what, const scr_stats *s, int md) {
   if (md)
     fprintf(out, "| %s | %zu | %.1f%% | %.1f%% | %+.1f%% | %.3f | %.3f | %.0f%% |\n", what, s->n,
@@ -1009,7 +1026,8 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
     tr_cal[e] = sim_calloc(ncnt + 1, 1);
   for (size_t k = 0; st == SIM_OK && k < ncnt; k++) {
     const pairing *p = pairing_of(cnt[k].kernel);
-    if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name[0] || !tr_name[1] || !tr[1][3])
+    if (!p || !counts_toward(&cnt[k], p->ours) || !tr_name[0] || !tr_name[1] || !tr[1][3] || !tr_cal[0] ||
+        !tr_cal[1])
       continue;
     /* One profiled run of a config is a contiguous run of launches (a config measured in two
     ** files is profiled twice: two runs, two samples); the first measured kernel of a predicted
@@ -1063,21 +1081,9 @@ sim_status scr_run(const char *const *files, size_t nfiles, const scr_opts *o, F
       if (ks[e].n)
         mape[e] = ks[e].mape;
     }
-    for (int e = 0; e < 2; e++) { /* held-out samples first, in place: the tables below list them all */
-      double *h[4];
-      size_t nh = 0;
-      for (int j = 0; j < 4; j++)
-        h[j] = sim_calloc(ntr[e] + 1, sizeof(double));
-      for (size_t i = 0; i < ntr[e]; i++)
-        if (!tr_cal[e][i]) {
-          for (int j = 0; j < 4; j++)
-            h[j][nh] = tr[e][j][i];
-          nh++;
-        }
-      scr_stats_of(h[0], h[1], nh, &dr[e]);
-      scr_stats_of(h[2], h[3], nh, &l2[e]);
-      for (int j = 0; j < 4; j++)
-        sim_free(h[j]);
+    for (int e = 0; e < 2; e++) { /* held out only; the tables below list every sample */
+      traffic_stats(tr[e][0], tr[e][1], tr_cal[e], ntr[e], &dr[e]);
+      traffic_stats(tr[e][2], tr[e][3], tr_cal[e], ntr[e], &l2[e]);
     }
     static const char *const en[2] = {"model", "sim"};
     if (o->json_path) {

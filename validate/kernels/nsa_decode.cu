@@ -53,12 +53,6 @@ __device__ __forceinline__ bool last_to_arrive(int *c, int total) {
   return last;
 }
 
-__device__ __forceinline__ int ld_acquire(const int *ptr) {
-  int v;
-  asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(v) : "l"(ptr) : "memory");
-  return v;
-}
-
 /* Arrive at counter c (after this CTA's global writes) and wait until all `total` CTAs have: the
 ** CTAs that wait for each other (v2's cmp, v3's branches) need their whole grid resident, which
 ** their launchers check. The counter is left at total; the caller resets it once all have passed. */
@@ -67,7 +61,7 @@ __device__ __forceinline__ void wait_for_all(int *c, int total) {
   __syncthreads();
   if (threadIdx.x == 0) {
     atomicAdd(c, 1);
-    while (ld_acquire(c) < total) __nanosleep(64);
+    while (val_ld_acquire(c) < total) __nanosleep(64);
   }
   __syncthreads();
 }

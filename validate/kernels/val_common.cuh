@@ -208,18 +208,20 @@ static cudaError_t val_launch(F *fn, const char *name, dim3 grid, dim3 block, si
 __device__ __forceinline__ void val_pdl_wait() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
 __device__ __forceinline__ void val_pdl_trigger() { asm volatile("griddepcontrol.launch_dependents;" ::: "memory"); }
 
+/* A load with acquire semantics at GPU scope: the writes released before the value read are seen. */
+__device__ __forceinline__ int val_ld_acquire(const int *ptr) {
+  int v;
+  asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(v) : "l"(ptr) : "memory");
+  return v;
+}
+
 /* Wait until *flag >= v, where another grid running at the same time sets the flag after its writes
 ** (decode v4: a flag per sequence and KV head instead of waiting for that whole grid). Thread 0
 ** polls with acquire loads at GPU scope and fences; the barrier then releases the CTA. Read what the
 ** flag guards through L2 (__ldcg): a line this SM's L1 holds may predate the writes. */
 __device__ __forceinline__ void val_wait_flag(const int *flag, int v) {
   if (threadIdx.x == 0) {
-    for (;;) {
-      int x;
-      asm volatile("ld.acquire.gpu.global.s32 %0, [%1];" : "=r"(x) : "l"(flag) : "memory");
-      if (x >= v) break;
-      __nanosleep(32);
-    }
+    while (val_ld_acquire(flag) < v) __nanosleep(32);
     __threadfence();
   }
   __syncthreads();
