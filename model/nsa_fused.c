@@ -145,9 +145,8 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
     spec_fused_select_chunk(wl, c, &ch);
     logits += (double)(ch.hi - ch.lo);
   }
-  /* The top-n's picks beyond the forced blocks, none when every block is taken anyway. */
+  /* The forced blocks the top-n takes before it picks. */
   double forced = (double)wl->attention.selection.initial + wl->attention.selection.local;
-  double picks = s.nsel > s.n ? fmax(0.0, s.n - forced) : 0.0;
   mdl_work w = {0};
   w.name = "nsa.decode.select";
   w.map = SPEC_K_SELECT_SCORES;
@@ -204,7 +203,6 @@ static sim_status select_kernel(const spec_arch *a, const spec_workload *wl, dou
     w.tail_instr = spec_topn_warps_instr(s.nsel, s.n, forced, SPEC_FUSED_SELECT_WARPS * 32.0);
     w.tail_issue_cycles = SPEC_FUSED_SELECT_TOPN_ISSUE_CYCLES;
   }
-  (void)picks;
   return mdl_emit(a, wl, &w, p, d);
 }
 
